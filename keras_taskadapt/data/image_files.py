@@ -1,0 +1,83 @@
+"""Data sets stored as image files on disk: one decode path for all of them."""
+
+import os
+
+from PIL import Image
+
+from keras_taskadapt.data.source import ImageSource
+from keras_taskadapt.errors import UserError
+
+
+def probe_image_shape(path):
+    """(H, W, 3) of an image file, read from its header."""
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+    except (OSError, ValueError) as error:
+        raise UserError(f"{path}: not a readable image ({error})") from None
+    return (height, width, 3)
+
+
+def files_source(name, class_names, files_by_split, image_shape=None):
+    """An :class:`ImageSource` over ``{split: [(path, label), ...]}``.
+
+    Files decode to three channels (greyscale JPEGs included); files whose size differs from
+    ``image_shape`` (by default, the first training file's) are resized bilinearly.
+    """
+    import tensorflow as tf
+
+    if not files_by_split.get("train"):
+        raise UserError(f"{name}: no training images found")
+    shape = tuple(image_shape or probe_image_shape(files_by_split["train"][0][0]))
+
+    def read(path):
+        encoded = tf.io.read_file(path)
+        image = tf.io.decode_image(encoded, channels=3, expand_animations=False)
+        same = tf.reduce_all(tf.equal(tf.shape(image)[:2], shape[:2]))
+        image = tf.cond(
+            same,
+            lambda: image,
+            lambda: tf.cast(tf.clip_by_value(tf.round(tf.image.resize(image, shape[:2])), 0, 255), tf.uint8),
+        )
+        return tf.ensure_shape(image, shape)
+
+    def listing(split):
+        pairs = files_by_split.get(split) or []
+        if not pairs:
+            raise UserError(f"{name}: no images in the {split} split")
+        paths, labels = zip(*pairs)
+        return tf.data.Dataset.from_tensor_slices((list(paths), tf.constant(labels, tf.int64)))
+
+    def examples(split):
+        return listing(split).map(
+            lambda path, label: (read(path), label), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
+        )
+
+    def encoded(split):
+        return listing(split).map(
+            lambda path, label: (tf.io.read_file(path), label, path),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=True,
+        )
+
+    return ImageSource(
+        name=name,
+        num_classes=len(class_names),
+        class_names=list(class_names),
+        image_shape=shape,
+        examples=examples,
+        sizes={split: len(pairs) for split, pairs in files_by_split.items()},
+        encoded=encoded,
+    )
+
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
+
+
+def list_images(folder):
+    """Image files directly inside ``folder``, sorted."""
+    return sorted(
+        os.path.join(folder, entry)
+        for entry in os.listdir(folder)
+        if entry.lower().endswith(IMAGE_EXTENSIONS)
+    )

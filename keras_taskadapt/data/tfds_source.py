@@ -1,0 +1,63 @@
+"""TensorFlow Datasets names (``cifar10``, ``cifar100``, ``imagenet2012``, ``imagenette``, ...)."""
+
+import socket
+
+from keras_taskadapt.data.source import ImageSource
+from keras_taskadapt.errors import UserError
+
+DOWNLOAD_HOST = ("storage.googleapis.com", 443)
+PROBE_SECONDS = 5
+_TEST_SPLIT_NAMES = ("test", "validation")
+
+
+def _require_network(name, data_dir):
+    try:
+        socket.create_connection(DOWNLOAD_HOST, timeout=PROBE_SECONDS).close()
+    except OSError as error:
+        raise UserError(
+            f"{name}: not prepared in {data_dir} and cannot be downloaded ({error}); "
+            f"prepare it with tensorflow-datasets and pass --data-dir FOLDER"
+        ) from None
+
+
+def open_tfds(name, data_dir):
+    import tensorflow as tf
+    import tensorflow_datasets as tfds
+
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+    except tfds.core.registered.DatasetNotFoundError:
+        raise UserError(
+            f"unknown data set {name!r}: use a tensorflow-datasets name, tiny_imagenet, "
+            f"folder:PATH, tfrecord:GLOB or sklearn_digits"
+        ) from None
+    if not builder.is_prepared():
+        _require_network(name, data_dir)
+        try:
+            builder.download_and_prepare()
+        except AssertionError as error:  # tfds' way of asking for a manual download
+            raise UserError(f"{name}: {str(error).splitlines()[0]} (see tensorflow-datasets' manual_dir)") from None
+    info = builder.info
+    test_split = next((s for s in _TEST_SPLIT_NAMES if s in info.splits), None)
+    split_names = {"train": "train", "test": test_split}
+    image_feature, label_feature = info.supervised_keys
+
+    def examples(split):
+        if split_names[split] is None:
+            raise UserError(f"{name}: has no test or validation split")
+        dataset = builder.as_dataset(split=split_names[split], as_supervised=True, shuffle_files=False)
+        return dataset.map(
+            lambda image, label: (tf.image.grayscale_to_rgb(image) if image.shape[-1] == 1 else image,
+                                  tf.cast(label, tf.int64)),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+
+    shape = info.features[image_feature].shape
+    return ImageSource(
+        name=name,
+        num_classes=info.features[label_feature].num_classes,
+        class_names=list(info.features[label_feature].names),
+        image_shape=(shape[0], shape[1], 3),
+        examples=examples,
+        sizes={split: info.splits[s].num_examples for split, s in split_names.items() if s},
+    )

@@ -1,0 +1,60 @@
+"""What every training command shares: seeding, the strategy, fitting with the run contract."""
+
+import os
+import shutil
+import sys
+import time
+
+from keras_taskadapt.errors import UserError
+
+
+def seed_everything(seed, deterministic_ops=False):
+    """Seed Python, NumPy, TensorFlow and Keras; optionally ask TensorFlow for deterministic kernels."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    if deterministic_ops:
+        tf.config.experimental.enable_op_determinism()
+
+
+def progress_verbosity():
+    """Keras ``verbose``: a live progress bar on a terminal, one line per epoch otherwise."""
+    return 1 if sys.stdout.isatty() else 2
+
+
+def prepare_resume(run, resume):
+    """Keep the backup of an interrupted run when resuming; clear it for a fresh run."""
+    if resume and not os.path.isdir(run.backup_dir):
+        raise UserError(f"--resume: {run.path} holds no interrupted run to continue")
+    if not resume:
+        shutil.rmtree(run.backup_dir, ignore_errors=True)
+        if os.path.exists(run.history_path):
+            os.remove(run.history_path)
+
+
+def fit_with_contract(model, train, validation, *, run, epochs, resume=False, callbacks=(), steps_per_epoch=None):
+    """``model.fit`` with the run contract: backup for ``--resume``, ``history.csv``, progress.
+
+    ``keras.callbacks.BackupAndRestore`` saves the model and optimizer after every epoch in
+    ``DIR/backup`` (removed when training completes), so a killed run continues from the last
+    finished epoch. Returns ``(history, train_seconds)``.
+    """
+    import keras
+
+    prepare_resume(run, resume)
+    contract = [
+        keras.callbacks.BackupAndRestore(run.backup_dir),
+        keras.callbacks.CSVLogger(run.history_path, append=resume),
+    ]
+    started = time.perf_counter()
+    history = model.fit(
+        train,
+        validation_data=validation,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch,
+        shuffle=False,  # the pipelines shuffle, seeded
+        callbacks=contract + list(callbacks),
+        verbose=progress_verbosity(),
+    )
+    return history, time.perf_counter() - started

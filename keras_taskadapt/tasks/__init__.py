@@ -1,0 +1,34 @@
+"""The command line's tasks: ``keras-taskadapt <verb> <task>``.
+
+Each task module defines, for every verb it serves, a pair ``(add_arguments, run)`` in its
+``COMMANDS`` mapping. Task modules import nothing heavy at import time, so ``--help`` is fast;
+``run(args)`` imports TensorFlow when it needs it.
+"""
+
+import importlib
+
+VERBS = {
+    "train": "train a model; writes the model, metrics.json, config.json, history.csv and plots to --out",
+    "evaluate": "evaluate a trained model on a data set; writes metrics.json to --out",
+    "sweep": "train a family of models on one budget and draw their trade-off curves",
+    "export": "write deployable artifacts (SavedModel, TFLite, JPEG tables) with a report",
+    "data": "convert, inspect and verify data sets and TFRecord files",
+}
+
+TASK_MODULES = {
+    "train": {"classify": "keras_taskadapt.tasks.classify"},
+    "evaluate": {"classify": "keras_taskadapt.tasks.classify"},
+    "sweep": {"classify": "keras_taskadapt.tasks.classify"},
+    "export": {"savedmodel": "keras_taskadapt.tasks.export_savedmodel"},
+    "data": {
+        "convert": "keras_taskadapt.tasks.data_convert",
+        "inspect": "keras_taskadapt.tasks.data_inspect",
+        "verify": "keras_taskadapt.tasks.data_inspect",
+    },
+}
+
+
+def command(verb, task):
+    """``(add_arguments, run, summary)`` of ``keras-taskadapt verb task``."""
+    module = importlib.import_module(TASK_MODULES[verb][task])
+    return module.COMMANDS[(verb, task)]

@@ -1,0 +1,41 @@
+"""``data convert``: any data set into sharded TFRecords (encoded, raw, dense or sparse)."""
+
+from keras_taskadapt.tasks.options import add_data_options
+
+
+def add_arguments(parser):
+    add_data_options(parser)
+    parser.add_argument("--out", required=True, help="folder for the shards and labels.txt")
+    parser.add_argument("--format", choices=("encoded", "raw", "dense", "sparse"), default="encoded",
+                        help="encoded: image bytes as they are (arrays become PNG); raw: uint8 pixels; "
+                             "dense/sparse: float32 tensors, sparse as value + position (default: encoded)")
+    parser.add_argument("--shards", type=int, default=4, help="shards per split (default: 4)")
+    parser.add_argument("--splits", nargs="+", default=["train", "test"], help="splits to convert")
+
+
+def run(args):
+    import keras
+
+    from keras_taskadapt.data import open_dataset
+    from keras_taskadapt.data.splits import canonical_split
+    from keras_taskadapt.errors import UserError
+    from keras_taskadapt.run_directory import RunDirectory, write_json
+    from tfrecords_tools import convert_source
+
+    if args.shards < 1:
+        raise UserError("--shards must be at least 1")
+    run_dir = RunDirectory(args.out)
+    source = open_dataset(args.dataset, data_dir=args.data_dir, skip_corrupt=args.skip_corrupt)
+    splits = [canonical_split(split) for split in args.splits]
+    bars = {split: keras.utils.Progbar(source.size(split), unit_name="record") for split in splits}
+    counts = convert_source(source, run_dir.path, args.format, args.shards, splits,
+                            progress=lambda split, count: bars[split].update(count) if count % 500 == 0 else None)
+    write_json(run_dir.file("metrics.json"), {
+        **{f"{split}_records": count for split, count in counts.items()},
+        "format": args.format, "shards": args.shards, "skipped_records": source.skipped_records,
+        "dataset": source.name,
+    })
+    print(", ".join(f"{count} {split} records" for split, count in counts.items()) + f" written to {args.out}")
+
+
+COMMANDS = {("data", "convert"): (add_arguments, run, "write a data set as sharded TFRecords")}

@@ -1,0 +1,25 @@
+"""``export savedmodel``: a trained ``.keras`` model as a SavedModel with a ``serve`` signature."""
+
+
+def add_arguments(parser):
+    parser.add_argument("--model", required=True, help="a .keras model written by train")
+    parser.add_argument("--out", required=True, help="the SavedModel folder to write")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing --out")
+
+
+def run(args):
+    import os
+
+    import keras
+
+    from export import export_savedmodel
+    from keras_taskadapt.errors import UserError
+
+    if not os.path.isfile(args.model):
+        raise UserError(f"--model {args.model}: no such file")
+    report = export_savedmodel(keras.models.load_model(args.model), args.out, force=args.force)
+    print(f"SavedModel in {args.out}: {report.size_bytes} bytes, "
+          f"{report.latency_ms_per_input:.2f} ms per input, max |diff| {report.parity['max_abs_diff']:.2e}")
+
+
+COMMANDS = {("export", "savedmodel"): (add_arguments, run, "SavedModel with a serve signature, reload-checked")}

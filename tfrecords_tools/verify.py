@@ -1,0 +1,60 @@
+"""Checking TFRecord files and naming the damaged records."""
+
+import glob as globlib
+from dataclasses import dataclass, field
+
+from keras_taskadapt.errors import UserError
+from tfrecords_tools.framing import CorruptRecord, scan_file
+
+
+class CorruptRecordError(UserError):
+    """A TFRecord file holds a truncated or corrupt record; the message names file and index."""
+
+    def __init__(self, damage: CorruptRecord):
+        super().__init__(f"{damage.describe()}; pass --skip-corrupt to skip damaged records")
+        self.damage = damage
+
+
+@dataclass
+class VerifyReport:
+    """Per-file record counts and every damaged record found."""
+
+    intact: dict = field(default_factory=dict)
+    damaged: list = field(default_factory=list)
+
+    @property
+    def damaged_files(self):
+        return sorted({damage.path for damage in self.damaged})
+
+    @property
+    def skipped(self):
+        """Damaged slots found; a truncation or a bad length counts one (nothing after it can be framed)."""
+        return len(self.damaged)
+
+
+def expand_glob(pattern):
+    """The sorted files matching a glob (or a comma-separated list of globs); a clear error if none."""
+    files = sorted({path for part in pattern.split(",") for path in globlib.glob(part.strip())})
+    if not files:
+        raise UserError(f"no TFRecord files match {pattern!r}")
+    return files
+
+
+def verify_files(files, *, strict=True):
+    """Walk every record of ``files`` checking checksums and framing.
+
+    With ``strict`` the first damaged record raises :class:`CorruptRecordError`; otherwise all
+    damage is collected in the returned :class:`VerifyReport`.
+    """
+    report = VerifyReport()
+    for path in files:
+        intact = 0
+        for slot in scan_file(path):
+            if slot.damage is None:
+                intact += 1
+            elif strict:
+                raise CorruptRecordError(slot.damage)
+            else:
+                report.damaged.append(slot.damage)
+        report.intact[path] = intact
+    return report
