@@ -47,7 +47,10 @@ def _diagnose_data_loss(args):
 
 def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help, --version and usage errors (already printed)
+        return done.code
     try:
         try:
             args.run(args)

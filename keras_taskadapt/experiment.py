@@ -1,5 +1,6 @@
 """What every training command shares: seeding, the strategy, fitting with the run contract."""
 
+import json
 import os
 import shutil
 import sys
@@ -23,11 +24,28 @@ def progress_verbosity():
     return 1 if sys.stdout.isatty() else 2
 
 
+def resumed_epoch(run):
+    """The number of finished epochs in the backup of an interrupted run (0 when there is none)."""
+    metadata = os.path.join(run.backup_dir, "training_metadata.json")
+    if not os.path.exists(metadata):
+        return 0
+    with open(metadata) as handle:
+        return int(json.load(handle)["epoch"])
+
+
 def prepare_resume(run, resume):
-    """Keep the backup of an interrupted run when resuming; clear it for a fresh run."""
-    if resume and not os.path.isdir(run.backup_dir):
-        raise UserError(f"--resume: {run.path} holds no interrupted run to continue")
-    if not resume:
+    """Keep the backup of an interrupted run when resuming; clear it for a fresh run.
+
+    On resume, ``history.csv`` keeps the rows of the epochs the backup holds, so epochs that
+    were logged but not backed up before the interruption are not logged twice.
+    """
+    if resume:
+        if not os.path.isdir(run.backup_dir):
+            raise UserError(f"--resume: {run.path} holds no interrupted run to continue")
+        finished = resumed_epoch(run)
+        kept = [row for row in run.read_history() if row["epoch"] < finished]
+        run.write_history(kept)
+    else:
         shutil.rmtree(run.backup_dir, ignore_errors=True)
         if os.path.exists(run.history_path):
             os.remove(run.history_path)
@@ -43,9 +61,9 @@ def fit_with_contract(model, train, validation, *, run, epochs, resume=False, ca
     import keras
 
     prepare_resume(run, resume)
-    contract = [
-        keras.callbacks.BackupAndRestore(run.backup_dir),
+    contract = [  # the history row is written before the backup that counts its epoch as done
         keras.callbacks.CSVLogger(run.history_path, append=resume),
+        keras.callbacks.BackupAndRestore(run.backup_dir),
     ]
     started = time.perf_counter()
     history = model.fit(

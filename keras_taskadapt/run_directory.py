@@ -39,6 +39,14 @@ def write_json(path, payload):
         handle.write("\n")
 
 
+def write_csv(path, rows):
+    """A CSV table of dict ``rows`` (the first row's keys are the columns)."""
+    with atomic_path(path) as temporary, open(temporary, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def _jsonable(value):
     if hasattr(value, "item"):
         return value.item()
@@ -119,6 +127,14 @@ class RunDirectory:
                 {key: (int(value) if key == "epoch" else float(value)) for key, value in row.items()}
                 for row in csv.DictReader(handle)
             ]
+
+    def write_history(self, rows):
+        """Replace ``history.csv`` with ``rows`` (nothing is written for no rows)."""
+        if not rows:
+            if os.path.exists(self.history_path):
+                os.remove(self.history_path)
+            return
+        write_csv(self.history_path, rows)
 
     def plot_history(self, name="training.png"):
         """A PNG of every logged curve (train and validation side by side per metric)."""

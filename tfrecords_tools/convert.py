@@ -11,6 +11,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from tfrecords_tools.reader import decode_rgb
 from tfrecords_tools.writer import (
     ShardedWriter,
     dense_example,
@@ -38,7 +39,7 @@ def image_format(encoded):
 def _encoded_examples(source, split):
     if source.encoded is not None:
         for encoded, label, filename in source.encoded(split).as_numpy_iterator():
-            image = tf.io.decode_image(encoded, channels=3, expand_animations=False)
+            image = decode_rgb(encoded)
             yield encoded_image_example(
                 encoded, image.shape[0], image.shape[1], int(label), image_format=image_format(encoded),
                 text=source.class_names[label], filename=filename.decode(),

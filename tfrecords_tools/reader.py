@@ -51,12 +51,26 @@ def record_dataset(files, *, skip_corrupt=False, shuffle_files=False, seed=None)
     return dataset, report
 
 
-def _first_example(files):
+def first_example(files):
+    """The first intact record of ``files`` as a ``tf.train.Example`` (``None`` if there is none)."""
     for path in files:
         for slot in scan_file(path):
             if slot.damage is None:
                 return tf.train.Example.FromString(slot.payload)
     return None
+
+
+def decode_rgb(encoded):
+    """Decode JPEG, PNG, GIF or BMP bytes to a uint8 H x W x 3 image (greyscale repeated).
+
+    JPEGs use the accurate integer IDCT, so pixels equal what libjpeg (Pillow) decodes.
+    """
+    image = tf.cond(
+        tf.io.is_jpeg(encoded),
+        lambda: tf.io.decode_jpeg(encoded, channels=3, dct_method="INTEGER_ACCURATE"),
+        lambda: tf.io.decode_image(encoded, channels=3, expand_animations=False),
+    )
+    return tf.ensure_shape(image, [None, None, 3])
 
 
 def parse_image_record(record, image_shape=None, raw=False):
@@ -80,7 +94,7 @@ def parse_image_record(record, image_shape=None, raw=False):
         shape = tf.stack([parsed["image/height"], parsed["image/width"], parsed["image/channels"]])
         image = tf.reshape(tf.io.decode_raw(parsed["image/raw"], tf.uint8), shape)
     else:
-        image = tf.io.decode_image(parsed["image/encoded"], channels=3, expand_animations=False)
+        image = decode_rgb(parsed["image/encoded"])
     if image_shape is not None:
         image = tf.ensure_shape(image, image_shape)
     return image, parsed["image/class/label"]
@@ -139,7 +153,7 @@ def stream_records(pattern, *, skip_corrupt=False, shuffle_files=False, seed=Non
     unbatched and prefetched.
     """
     files = expand_glob(pattern)
-    first = _first_example(files)
+    first = first_example(files)
     if first is None:
         raise ValueError(f"{pattern}: no intact record to read")
     kind, shape = record_kind(first), record_shape(first)

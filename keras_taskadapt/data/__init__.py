@@ -49,8 +49,8 @@ def open_dataset(spec=DEFAULT_DATASET, *, data_dir=None, image_shape=None, skip_
 
 
 def load_dataset(spec=DEFAULT_DATASET, split="train", *, batch_size=128, shuffle=None, seed=0,
-                 augment=False, image_size=None, drop_remainder=False, data_dir=None, skip_corrupt=False,
-                 source=None):
+                 augment=False, image_size=None, drop_remainder=False, repeat=False, data_dir=None,
+                 skip_corrupt=False, source=None):
     """A batched, prefetched pipeline of ``(uint8 images, int64 labels)`` for one split.
 
     ``shuffle`` defaults to True for ``train``. Pass an already opened ``source`` to avoid
@@ -68,6 +68,7 @@ def load_dataset(spec=DEFAULT_DATASET, split="train", *, batch_size=128, shuffle
         augment=augment,
         image_size=image_size,
         drop_remainder=drop_remainder,
+        repeat=repeat,
     )
 
 

@@ -26,13 +26,14 @@ def files_source(name, class_names, files_by_split, image_shape=None):
     """
     import tensorflow as tf
 
+    from tfrecords_tools.reader import decode_rgb
+
     if not files_by_split.get("train"):
         raise UserError(f"{name}: no training images found")
     shape = tuple(image_shape or probe_image_shape(files_by_split["train"][0][0]))
 
     def read(path):
-        encoded = tf.io.read_file(path)
-        image = tf.io.decode_image(encoded, channels=3, expand_animations=False)
+        image = decode_rgb(tf.io.read_file(path))
         same = tf.reduce_all(tf.equal(tf.shape(image)[:2], shape[:2]))
         image = tf.cond(
             same,

@@ -12,6 +12,7 @@ import sys
 from keras_taskadapt.data.source import ImageSource
 from keras_taskadapt.errors import UserError
 from tfrecords_tools import count_records, expand_glob, stream_records
+from tfrecords_tools.reader import first_example, record_dataset, record_kind, record_shape
 
 _SPLIT_PREFIXES = {"train": ("train",), "test": ("test", "val", "validation")}
 
@@ -24,22 +25,29 @@ def split_files(files):
     }
 
 
-def _class_names(files, streams):
+def class_names(files, skip_corrupt):
+    """Names from ``labels.txt`` beside the shards, else ``"0" .. "K-1"`` from the largest label."""
+    import tensorflow as tf
+
     labels_file = os.path.join(os.path.dirname(files[0]), "labels.txt")
     if os.path.isfile(labels_file):
         with open(labels_file) as handle:
             return [line.strip() for line in handle if line.strip()]
-    labels = streams("train").map(lambda image, label: label)
-    return [str(label) for label in range(int(labels.reduce(-1, lambda top, label: max(top, label))) + 1)]
+    records, _ = record_dataset(files, skip_corrupt=skip_corrupt)
+    label = {"image/class/label": tf.io.FixedLenFeature([], tf.int64, default_value=-1)}
+    labels = records.map(lambda record: tf.io.parse_single_example(record, label)["image/class/label"])
+    return [str(index) for index in range(int(labels.reduce(tf.constant(-1, tf.int64), tf.maximum)) + 1)]
 
 
 def open_tfrecords(pattern, skip_corrupt=False):
-    import tensorflow as tf  # noqa: F401  (stream_records needs it loaded)
-
     files = expand_glob(pattern)
     by_split = split_files(files)
     if not by_split["train"] and not by_split["test"]:
         raise UserError(f"tfrecord:{pattern}: name the shards train-* and test-* (or val-*) so the splits can be told apart")
+    first = first_example(files)
+    if first is None or record_kind(first) != "image":
+        raise UserError(f"tfrecord:{pattern}: the files hold no intact image record")
+    skipped = {}
 
     def examples(split):
         if not by_split[split]:
@@ -49,19 +57,17 @@ def open_tfrecords(pattern, skip_corrupt=False):
             print(f"skipped {report.skipped} damaged record(s) in the {split} split:", file=sys.stderr)
             for damage in report.damaged:
                 print(f"  {damage.describe()}", file=sys.stderr)
-            source.skipped_records += report.skipped
+        skipped[split] = report.skipped
+        source.skipped_records = sum(skipped.values())
         return dataset
 
-    first_split = "train" if by_split["train"] else "test"
-    image, _ = next(iter(examples(first_split).take(1)))
+    names = class_names(files, skip_corrupt)
     source = ImageSource(
         name=f"tfrecord:{pattern}",
-        num_classes=0,
-        class_names=[],
-        image_shape=tuple(image.shape),
+        num_classes=len(names),
+        class_names=names,
+        image_shape=tuple(int(side) for side in record_shape(first)),
         examples=examples,
         sizes={split: sum(count_records(path) for path in paths) for split, paths in by_split.items() if paths},
     )
-    source.class_names = _class_names(files, examples)
-    source.num_classes = len(source.class_names)
     return source

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_taskadapt.jpeg.rounding import round_half_down, round_half_up
+from keras_taskadapt.jpeg.rounding import floor_to_integer
 
 #: Offset between 8-bit samples (0..255) and the centred samples the DCT sees.
 LEVEL_SHIFT = 128.0
@@ -35,6 +35,9 @@ JFIF_RGB_TO_YCBCR = (
     )
     / 65536.0
 )
+
+#: Bias added before flooring to 8-bit samples: ONE_HALF for Y, ONE_HALF - 1 for Cb, Cr.
+COLOR_ROUNDING_BIAS = np.array([0.5, 0.5 - 2.0**-16, 0.5 - 2.0**-16])
 
 
 @keras.saving.register_keras_serializable(package="keras_taskadapt")
@@ -84,14 +87,13 @@ class ColorTransform(keras.layers.Layer):
 
 
 def round_color_samples(ycbcr):
-    """Round centred YCbCr to 8-bit samples as libjpeg's ``rgb_ycc_convert`` does.
+    """Round centred YCbCr to 8-bit samples exactly as libjpeg's ``rgb_ycc_convert`` does.
 
-    Y rounds half up (``+ ONE_HALF``), Cb and Cr half down (``+ ONE_HALF - 1``); the result
-    is clipped to the sample range -128..127. Straight-through gradient.
+    libjpeg computes (N + ONE_HALF) >> 16 for Y and (N + ONE_HALF - 1) >> 16 for Cb and Cr,
+    N being the sample times 2^16: floor(x + 1/2) and floor(x + 1/2 - 2^-16), i.e. Y rounds
+    ties up, Cb and Cr down. The result is clipped to -128..127. Straight-through gradient.
     """
-    luma, chroma = ycbcr[..., :1], ycbcr[..., 1:]
-    rounded = ops.concatenate([round_half_up(luma), round_half_down(chroma)], axis=-1)
-    return clip_samples(rounded)
+    return clip_samples(floor_to_integer(ycbcr + ops.convert_to_tensor(COLOR_ROUNDING_BIAS, ycbcr.dtype)))
 
 
 def clip_samples(samples):

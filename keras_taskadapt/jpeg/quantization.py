@@ -11,6 +11,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_taskadapt.errors import UserError
 from keras_taskadapt.jpeg.rounding import round_half_away_from_zero
 from keras_taskadapt.jpeg.tables import as_qtables, standard_qtables
 
@@ -56,6 +57,8 @@ class QuantizationKernels(keras.layers.Layer):
 
     def __init__(self, initial_tables=None, scale=1.0, rate_penalty=None, **kwargs):
         super().__init__(**kwargs)
+        if not float(scale) > 0:
+            raise UserError(f"the coefficient scale S must be positive, got {scale!r}")
         self.scale = float(scale)
         self.initial_tables = plain_initial_tables(initial_tables)
         self.rate_penalty = keras.regularizers.get(rate_penalty)
@@ -72,19 +75,19 @@ class QuantizationKernels(keras.layers.Layer):
     def _kernel(self, component, dtype):
         return ops.cast(ops.reshape(self.kernels[COMPONENTS.index(component)], (64,)), dtype)
 
-    def quantize(self, coefficients, component):
+    def quantize_component(self, coefficients, component):
         """round(F / S * q) for one component's (B, h, w, 64) grid; identity gradient."""
         kernel = self._kernel(component, coefficients.dtype)
         return round_half_away_from_zero(coefficients * (kernel / self.scale))
 
-    def dequantize(self, quantized, component):
+    def dequantize_component(self, quantized, component):
         """Fq * S / q, with the coefficients whose kernel entry is 0 set to 0."""
         kernel = self._kernel(component, quantized.dtype)
         kept = kernel > 0
         return ops.where(kept, quantized * self.scale / ops.where(kept, kernel, 1.0), 0.0)
 
     def call(self, coefficients):
-        return {name: self.quantize(coefficients[name], name) for name in COMPONENTS}
+        return {name: self.quantize_component(coefficients[name], name) for name in COMPONENTS}
 
     def qtables(self):
         """The tables Q_i = S / q_i as a float (3, 8, 8) array (``inf`` where q = 0)."""

@@ -17,13 +17,8 @@ def straight_through(x, forward):
 
 
 def round_half_up(x):
-    """floor(x + 1/2): libjpeg's ``+ ONE_HALF`` descaling (Y of the colour conversion)."""
+    """floor(x + 1/2): libjpeg's ``DESCALE`` rounding of IDCT output and colour conversion."""
     return straight_through(x, ops.floor(x + 0.5))
-
-
-def round_half_down(x):
-    """ceil(x - 1/2): libjpeg's ``+ ONE_HALF - 1`` descaling (Cb and Cr)."""
-    return straight_through(x, ops.ceil(x - 0.5))
 
 
 def round_half_away_from_zero(x):
@@ -32,5 +27,6 @@ def round_half_away_from_zero(x):
 
 
 def floor_to_integer(x):
-    """floor(x): the ``>> 2`` of libjpeg's 2x2 downsampling (``jcsample.c``)."""
+    """floor(x): libjpeg's ``>> n`` descaling after a bias was added (``jccolor.c``,
+    ``jcsample.c``)."""
     return straight_through(x, ops.floor(x))

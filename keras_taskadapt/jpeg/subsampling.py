@@ -47,14 +47,11 @@ def pad_edges(images, height, width):
 
 def downsample_2x2(planes, round_samples=True):
     """2x2 mean of (B, H, W, C) planes with even H, W; libjpeg's biased integer mean when rounding."""
-    rows, cols = static_image_size(planes)
-    channels = planes.shape[-1]
-    blocks = ops.reshape(planes, (-1, rows // 2, 2, cols // 2, 2, channels))
-    total = ops.sum(blocks, axis=(2, 4))
+    mean = ops.average_pool(planes, pool_size=2, strides=2, padding="valid", data_format="channels_last")
     if not round_samples:
-        return total / 4.0
-    bias = ops.reshape(ops.tile(ops.convert_to_tensor([1.0, 2.0], dtype=total.dtype), (cols // 4,)), (cols // 2, 1))
-    return floor_to_integer((total + bias) / 4.0)
+        return mean
+    bias = ops.tile(ops.convert_to_tensor([[1.0], [2.0]], dtype=mean.dtype), (mean.shape[2] // 2, 1))
+    return floor_to_integer(mean + bias / 4.0)
 
 
 def subsample_420(ycbcr, round_samples=True):
@@ -71,7 +68,26 @@ def subsample_420(ycbcr, round_samples=True):
     return padded[..., :1], chroma
 
 
+def _along(planes, axis, start, stop):
+    index = [slice(None)] * len(planes.shape)
+    index[axis] = slice(start, stop)
+    return planes[tuple(index)]
+
+
+def upsample_2x(planes, axis):
+    """Double ``planes`` along ``axis`` with libjpeg's triangle filter (clamped at the edges).
+
+    Output sample 2i is 3/4 x[i] + 1/4 x[i-1], sample 2i+1 is 3/4 x[i] + 1/4 x[i+1]: linear
+    interpolation at half-pixel centres.
+    """
+    before = ops.concatenate([_along(planes, axis, 0, 1), _along(planes, axis, 0, -1)], axis=axis)
+    after = ops.concatenate([_along(planes, axis, 1, None), _along(planes, axis, -1, None)], axis=axis)
+    pairs = ops.stack([0.75 * planes + 0.25 * before, 0.75 * planes + 0.25 * after], axis=axis + 1)
+    shape = [-1 if dim is None else dim for dim in planes.shape]
+    shape[axis] *= 2
+    return ops.reshape(pairs, shape)
+
+
 def upsample_420(luma, chroma):
     """Bilinear (libjpeg "fancy") chroma upsampling: planes back to one (B, H, W, 3) tensor."""
-    chroma = ops.image.resize(chroma, static_image_size(luma), interpolation="bilinear", data_format="channels_last")
-    return ops.concatenate([luma, chroma], axis=-1)
+    return ops.concatenate([luma, upsample_2x(upsample_2x(chroma, axis=1), axis=2)], axis=-1)

@@ -2,8 +2,8 @@
 
 Every metric takes ``y_true`` and ``y_pred`` of shape ``(samples,)`` or ``(samples, S)`` and
 returns one value per station (a float for 1-D input). Targets that are NaN (missing EC) are
-left out, station by station; a station with no target, or with a constant target where the
-metric divides by its variance, gives NaN.
+left out, station by station; where a metric is undefined (no target; a constant target for
+r^2, RSR and NSE; targets summing to 0 for the bias) it is NaN.
 
 Table 5.2, with O the target (DSM2 or observed) and A the model, sums over the samples:
 
@@ -48,6 +48,7 @@ def _per_station(formula):
         kept, one_station = _columns(y_true, y_pred)
         with np.errstate(divide="ignore", invalid="ignore"):
             values = np.array([formula(o, a) if o.size else np.nan for o, a in kept])
+        values[~np.isfinite(values)] = np.nan          # undefined (0 / 0, x / 0) is NaN
         return float(values[0]) if one_station else values
     metric.__name__, metric.__doc__ = formula.__name__, formula.__doc__
     return metric
@@ -136,6 +137,6 @@ def masked_mse(y_true, y_pred):
     y_pred = keras.ops.convert_to_tensor(y_pred)
     y_true = keras.ops.cast(y_true, y_pred.dtype)
     present = keras.ops.logical_not(keras.ops.isnan(y_true))
-    error = keras.ops.where(present, keras.ops.where(present, y_true, 0.0) - y_pred, 0.0)
+    error = keras.ops.where(present, y_true - y_pred, 0.0)
     count = keras.ops.sum(keras.ops.cast(present, y_pred.dtype), axis=-1)
     return keras.ops.sum(keras.ops.square(error), axis=-1) / keras.ops.maximum(count, 1.0)

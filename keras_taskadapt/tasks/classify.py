@@ -33,7 +33,8 @@ def open_data(args):
     shape = tuple(args.image_size) + (3,) if args.image_size else None
     source = open_dataset(args.dataset, data_dir=args.data_dir, image_shape=shape, skip_corrupt=args.skip_corrupt)
     common = dict(source=source, batch_size=args.batch_size, seed=args.seed, image_size=args.image_size)
-    train = load_dataset(split="train", shuffle=True, augment=getattr(args, "augment", False), **common)
+    train = load_dataset(split="train", shuffle=True, augment=getattr(args, "augment", False),
+                         repeat=bool(getattr(args, "steps_per_epoch", None)), **common)
     test = load_dataset(split="test", shuffle=False, **common)
     return source, train, test
 
@@ -134,9 +135,7 @@ def add_sweep_arguments(parser):
 
 def sweep(args):
     """Train one classifier per depth into ``out/depth<N>``; table, plot and summary metrics."""
-    import csv
-
-    from keras_taskadapt.run_directory import RunDirectory, atomic_path, write_json
+    from keras_taskadapt.run_directory import RunDirectory, write_csv, write_json
 
     run = RunDirectory(args.out)
     rows = []
@@ -145,10 +144,7 @@ def sweep(args):
         metrics = train_classifier(args, os.path.join(args.out, f"depth{depth}"))
         rows.append({"depth": depth, "params": metrics["params"], "accuracy": metrics["accuracy"],
                      "train_seconds": metrics["train_seconds"]})
-    with atomic_path(run.file("sweep.csv")) as temporary, open(temporary, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(run.file("sweep.csv"), rows)
     plot_accuracy_against_params(rows, run.file("accuracy_vs_params.png"))
     best = max(rows, key=lambda row: row["accuracy"])
     write_json(run.file("metrics.json"), {"runs": len(rows), "best_depth": best["depth"],
