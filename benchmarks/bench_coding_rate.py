@@ -196,8 +196,9 @@ def main():
     # the radial part of every row removed.
     grad_b -= np.sum(grad_b * codes, axis=1, keepdims=True) * codes
     grad_gap = np.abs(grad_a - grad_b).max() / np.abs(grad_b).max()
-    print(f"m={args.m} d={args.d} K={args.classes}; TF {tf.__version__}, torch {torch.__version__}, "
-          f"{os.cpu_count()} CPU threads, {args.repeats} repeats")
+    print(f"m={args.m} d={args.d} K={args.classes}; TF {tf.__version__}, "
+          f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
+          f"{os.cpu_count()} CPUs, {args.repeats} repeats")
     print(f"loss: keras-taskadapt {loss_a:.6f}, official {loss_b:.6f}; "
           f"max gradient gap / max |gradient| = {grad_gap:.1e}")
     timings = time_ms(

@@ -48,6 +48,19 @@ def test_coefficients_agree_when_sides_are_not_multiples_of_16(kodak_dir, tmp_pa
     assert largest <= 2
 
 
+@pytest.mark.parametrize("window", [(slice(None), slice(None)), (slice(200, 300), slice(300, 377)), (slice(201, 300), slice(300, 379))])
+def test_samples_are_bit_exact_with_libjpeg(kodak_dir, tmp_path, window):
+    """With tables of ones the DC coefficient is the block sum / 8, exactly, in libjpeg's
+    integer DCT and in ours; equal DCs mean equal 8-bit samples: colour rounding, the 1, 2
+    bias of 2x2 downsampling and the MCU edge padding all match, for odd sides too."""
+    image = np.asarray(Image.open(kodak_dir / "kodim04.png").convert("RGB"))[window]
+    ones = np.ones((3, 8, 8), dtype=int)
+    write_jpeg(tmp_path / "ones.jpg", image, ones)
+    stored = jpeglib.read_dct(str(tmp_path / "ones.jpg"))
+    for mine, theirs in zip(quantized_coefficients(image, ones), (stored.Y, stored.Cb, stored.Cr)):
+        np.testing.assert_array_equal(mine[..., 0, 0], theirs[..., 0, 0])
+
+
 def test_coefficient_layout_and_dc_of_a_flat_image():
     image = np.full((20, 40, 3), 200, dtype=np.uint8)
     tables = np.full((3, 8, 8), 2)

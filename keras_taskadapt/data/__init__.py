@@ -61,7 +61,8 @@ def load_dataset(spec=DEFAULT_DATASET, split="train", *, batch_size=128, shuffle
     split = canonical_split(split)
     source = source or open_dataset(spec, data_dir=data_dir, skip_corrupt=skip_corrupt)
     return make_pipeline(
-        source.examples(split),
+        source,
+        split,
         batch_size=batch_size,
         shuffle=(split == "train") if shuffle is None else shuffle,
         seed=seed,

@@ -49,10 +49,9 @@ def files_source(name, class_names, files_by_split, image_shape=None):
         paths, labels = zip(*pairs)
         return tf.data.Dataset.from_tensor_slices((list(paths), tf.constant(labels, tf.int64)))
 
-    def examples(split):
-        return listing(split).map(
-            lambda path, label: (read(path), label), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
-        )
+    def decode_batch(paths, labels):
+        images = tf.map_fn(read, paths, fn_output_signature=tf.TensorSpec(shape, tf.uint8), parallel_iterations=32)
+        return images, labels
 
     def encoded(split):
         return listing(split).map(
@@ -66,7 +65,8 @@ def files_source(name, class_names, files_by_split, image_shape=None):
         num_classes=len(class_names),
         class_names=list(class_names),
         image_shape=shape,
-        examples=examples,
+        records=listing,
+        decode_batch=decode_batch,
         sizes={split: len(pairs) for split, pairs in files_by_split.items()},
         encoded=encoded,
     )

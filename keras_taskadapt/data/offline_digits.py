@@ -38,6 +38,7 @@ def open_digits():
         num_classes=10,
         class_names=[str(d) for d in range(10)],
         image_shape=(32, 32, 3),
-        examples=lambda split: tf.data.Dataset.from_tensor_slices(arrays[split]),
+        records=lambda split: tf.data.Dataset.from_tensor_slices(arrays[split]),
+        decode_batch=lambda images, labels: (images, labels),
         sizes={split: len(labels) for split, (_, labels) in arrays.items()},
     )

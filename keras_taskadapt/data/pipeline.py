@@ -6,14 +6,14 @@ AUTOTUNE = tf.data.AUTOTUNE
 SHUFFLE_BUFFER = 10_000
 
 
-def resize_uint8(image, size):
-    """Bilinear resize of a uint8 image to ``size`` (H, W), rounded back to uint8."""
-    resized = tf.image.resize(image, size, method="bilinear")
+def resize_uint8(images, size):
+    """Bilinear resize of uint8 images to ``size`` (H, W), rounded back to uint8."""
+    resized = tf.image.resize(images, size, method="bilinear")
     return tf.cast(tf.clip_by_value(tf.round(resized), 0.0, 255.0), tf.uint8)
 
 
 def random_crop_flip(image, seed):
-    """Pad by 1/8 of the side (edge replication), crop back at a random place, flip half the time.
+    """Pad by 1/8 of the side (mirrored), crop back at a random place, flip half the time.
 
     The standard CIFAR augmentation (pad 4, crop 32, flip). ``seed`` is a shape-[2] stateless
     seed, so the same data-set seed gives the same augmentations.
@@ -26,27 +26,40 @@ def random_crop_flip(image, seed):
     return tf.image.stateless_random_flip_left_right(image, seed=flip_seed)
 
 
-def make_pipeline(examples, *, batch_size, shuffle=False, seed=0, augment=False, image_size=None,
-                  drop_remainder=False, repeat=False):
-    """Turn ``(uint8 image, label)`` examples into batches ready for ``fit``.
+def augment_batch(images, labels, seed):
+    """:func:`random_crop_flip` on every image, each with its own seed folded from ``seed``."""
+    indices = tf.range(tf.shape(images)[0])
+    augmented = tf.map_fn(
+        lambda item: random_crop_flip(item[0], tf.random.experimental.stateless_fold_in(seed, item[1])),
+        (images, indices),
+        fn_output_signature=tf.TensorSpec(images.shape[1:], images.dtype),
+    )
+    return augmented, labels
 
-    Shuffling and augmentation are seeded (the same seed gives the same order and the same
-    crops every run) and change from epoch to epoch; element order is deterministic.
+
+def make_pipeline(source, split, *, batch_size, shuffle=False, seed=0, augment=False, image_size=None,
+                  drop_remainder=False, repeat=False):
+    """Batches of ``(uint8 images, int64 labels)`` of one split of ``source``, ready for ``fit``.
+
+    Light records are shuffled (seeded, reshuffled each epoch), batched, then decoded a batch
+    at a time in parallel; augmentation is seeded too, so the same seed gives the same order
+    and the same crops every run. Element order is deterministic.
     """
     options = tf.data.Options()
     options.deterministic = True
-    dataset = examples.with_options(options)
-    if image_size is not None:
-        size = tuple(image_size)
-        dataset = dataset.map(lambda image, label: (resize_uint8(image, size), label), num_parallel_calls=AUTOTUNE)
+    dataset = source.records(split).with_options(options)
     if shuffle:
         dataset = dataset.shuffle(SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
     if repeat:
         dataset = dataset.repeat()
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+    dataset = dataset.map(source.decode_batch, num_parallel_calls=AUTOTUNE, deterministic=True)
+    if image_size is not None:
+        size = tuple(image_size)
+        dataset = dataset.map(lambda images, labels: (resize_uint8(images, size), labels), num_parallel_calls=AUTOTUNE)
     if augment:
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         dataset = tf.data.Dataset.zip((dataset, seeds)).map(
-            lambda example, pair: (random_crop_flip(example[0], pair), example[1]),
-            num_parallel_calls=AUTOTUNE,
+            lambda batch, pair: augment_batch(batch[0], batch[1], pair), num_parallel_calls=AUTOTUNE
         )
-    return dataset.batch(batch_size, drop_remainder=drop_remainder, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
+    return dataset.prefetch(AUTOTUNE)

@@ -4,27 +4,38 @@ from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 SPLITS = ("train", "test")
+DECODE_BATCH = 256
 
 
 @dataclass
 class ImageSource:
     """An image classification data set: its classes, image shape and two splits.
 
-    ``examples(split)`` returns an unbatched ``tf.data.Dataset`` of ``(uint8 image H x W x 3,
-    int64 label)``. ``encoded(split)``, where the data set is stored as image files, returns
-    ``(encoded bytes, label, filename)`` so conversions can keep the bytes as they are; it is
-    ``None`` for data sets held as arrays. ``sizes`` gives the number of examples per split
-    where it is known without a pass over the data.
+    A split is read in two stages so that pipelines stay fast: ``records(split)`` is a
+    ``tf.data.Dataset`` of light elements (serialised records, file paths, or arrays) that are
+    cheap to shuffle, and ``decode_batch(*batch)`` turns a batch of them into
+    ``(uint8 images B x H x W x 3, int64 labels)``. ``encoded(split)``, where the data set is
+    stored as image files, gives ``(encoded bytes, label, filename)`` so conversions can keep
+    the bytes as they are (``None`` for data sets held as arrays). ``sizes`` gives the number
+    of examples per split where it is known without a pass over the data.
     """
 
     name: str
     num_classes: int
     class_names: Sequence[str]
     image_shape: tuple
-    examples: Callable
+    records: Callable
+    decode_batch: Callable
     sizes: dict
     encoded: Optional[Callable] = None
     skipped_records: int = 0
 
     def size(self, split):
         return self.sizes.get(split)
+
+    def examples(self, split):
+        """Unbatched ``(uint8 image, int64 label)`` pairs of one split, in stored order."""
+        import tensorflow as tf
+
+        batches = self.records(split).batch(DECODE_BATCH)
+        return batches.map(self.decode_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).unbatch()

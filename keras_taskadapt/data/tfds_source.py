@@ -42,15 +42,14 @@ def open_tfds(name, data_dir):
     split_names = {"train": "train", "test": test_split}
     image_feature, label_feature = info.supervised_keys
 
-    def examples(split):
+    def records(split):
         if split_names[split] is None:
             raise UserError(f"{name}: has no test or validation split")
-        dataset = builder.as_dataset(split=split_names[split], as_supervised=True, shuffle_files=False)
-        return dataset.map(
-            lambda image, label: (tf.image.grayscale_to_rgb(image) if image.shape[-1] == 1 else image,
-                                  tf.cast(label, tf.int64)),
-            num_parallel_calls=tf.data.AUTOTUNE,
-        )
+        return builder.as_dataset(split=split_names[split], as_supervised=True, shuffle_files=False)
+
+    def decode_batch(images, labels):
+        rgb = tf.image.grayscale_to_rgb(images) if images.shape[-1] == 1 else images
+        return rgb, tf.cast(labels, tf.int64)
 
     shape = info.features[image_feature].shape
     return ImageSource(
@@ -58,6 +57,7 @@ def open_tfds(name, data_dir):
         num_classes=info.features[label_feature].num_classes,
         class_names=list(info.features[label_feature].names),
         image_shape=(shape[0], shape[1], 3),
-        examples=examples,
+        records=records,
+        decode_batch=decode_batch,
         sizes={split: info.splits[s].num_examples for split, s in split_names.items() if s},
     )

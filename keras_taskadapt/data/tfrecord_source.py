@@ -11,8 +11,8 @@ import sys
 
 from keras_taskadapt.data.source import ImageSource
 from keras_taskadapt.errors import UserError
-from tfrecords_tools import count_records, expand_glob, stream_records
-from tfrecords_tools.reader import first_example, record_dataset, record_kind, record_shape
+from tfrecords_tools import count_records, expand_glob
+from tfrecords_tools.reader import batch_parser, first_example, record_dataset, record_kind, record_shape
 
 _SPLIT_PREFIXES = {"train": ("train",), "test": ("test", "val", "validation")}
 
@@ -49,10 +49,10 @@ def open_tfrecords(pattern, skip_corrupt=False):
         raise UserError(f"tfrecord:{pattern}: the files hold no intact image record")
     skipped = {}
 
-    def examples(split):
+    def records(split):
         if not by_split[split]:
             raise UserError(f"tfrecord:{pattern}: no {split} shards (files named {_SPLIT_PREFIXES[split][0]}-*)")
-        dataset, report = stream_records(",".join(by_split[split]), skip_corrupt=skip_corrupt)
+        dataset, report = record_dataset(by_split[split], skip_corrupt=skip_corrupt)
         if report.skipped:
             print(f"skipped {report.skipped} damaged record(s) in the {split} split:", file=sys.stderr)
             for damage in report.damaged:
@@ -62,12 +62,13 @@ def open_tfrecords(pattern, skip_corrupt=False):
         return dataset
 
     names = class_names(files, skip_corrupt)
-    source = ImageSource(
+    source = ImageSource(  # records() above reports its skipped count back into it
         name=f"tfrecord:{pattern}",
         num_classes=len(names),
         class_names=names,
         image_shape=tuple(int(side) for side in record_shape(first)),
-        examples=examples,
+        records=records,
+        decode_batch=batch_parser(first),
         sizes={split: sum(count_records(path) for path in paths) for split, paths in by_split.items() if paths},
     )
     return source

@@ -17,7 +17,7 @@ def straight_through(x, forward):
 
 
 def round_half_up(x):
-    """floor(x + 1/2): libjpeg's ``DESCALE`` rounding of IDCT output and colour conversion."""
+    """floor(x + 1/2): libjpeg's ``DESCALE`` rounding (IDCT output, decoded pixels)."""
     return straight_through(x, ops.floor(x + 0.5))
 
 

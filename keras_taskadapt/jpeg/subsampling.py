@@ -13,6 +13,7 @@ Downsampling is libjpeg's ``h2v2_downsample``: (a + b + c + d + bias) >> 2 with 
 1, 2, ... along each output row. Bilinear upsampling with half-pixel centres and clamped
 edges is libjpeg's default "fancy" h2v2 upsampling (3/4, 1/4 triangle weights).
 """
+import numpy as np
 from keras import ops
 
 from keras_taskadapt.errors import UserError
@@ -68,26 +69,26 @@ def subsample_420(ycbcr, round_samples=True):
     return padded[..., :1], chroma
 
 
-def _along(planes, axis, start, stop):
-    index = [slice(None)] * len(planes.shape)
-    index[axis] = slice(start, stop)
-    return planes[tuple(index)]
+def upsampling_matrix(size):
+    """U, shape (2 size, size): libjpeg's triangle ("fancy") 2x upsampling of a length-``size`` row.
 
-
-def upsample_2x(planes, axis):
-    """Double ``planes`` along ``axis`` with libjpeg's triangle filter (clamped at the edges).
-
-    Output sample 2i is 3/4 x[i] + 1/4 x[i-1], sample 2i+1 is 3/4 x[i] + 1/4 x[i+1]: linear
-    interpolation at half-pixel centres.
+    Output sample 2i is 3/4 x[i] + 1/4 x[i-1], sample 2i+1 is 3/4 x[i] + 1/4 x[i+1], with x
+    clamped at the ends: linear interpolation at half-pixel centres.
     """
-    before = ops.concatenate([_along(planes, axis, 0, 1), _along(planes, axis, 0, -1)], axis=axis)
-    after = ops.concatenate([_along(planes, axis, 1, None), _along(planes, axis, -1, None)], axis=axis)
-    pairs = ops.stack([0.75 * planes + 0.25 * before, 0.75 * planes + 0.25 * after], axis=axis + 1)
-    shape = [-1 if dim is None else dim for dim in planes.shape]
-    shape[axis] *= 2
-    return ops.reshape(pairs, shape)
+    rows = np.arange(size)
+    matrix = np.zeros((2 * size, size))
+    np.add.at(matrix, (2 * rows, rows), 0.75)
+    np.add.at(matrix, (2 * rows, np.maximum(rows - 1, 0)), 0.25)
+    np.add.at(matrix, (2 * rows + 1, rows), 0.75)
+    np.add.at(matrix, (2 * rows + 1, np.minimum(rows + 1, size - 1)), 0.25)
+    return matrix
 
 
 def upsample_420(luma, chroma):
-    """Bilinear (libjpeg "fancy") chroma upsampling: planes back to one (B, H, W, 3) tensor."""
-    return ops.concatenate([luma, upsample_2x(upsample_2x(chroma, axis=1), axis=2)], axis=-1)
+    """Bilinear (libjpeg "fancy") chroma upsampling U_h C U_w^T: planes back to (B, H, W, 3)."""
+    rows, cols = static_image_size(chroma)
+    planes = ops.transpose(chroma, (0, 3, 1, 2))
+    up_rows = ops.convert_to_tensor(upsampling_matrix(rows), dtype=chroma.dtype)
+    up_cols = ops.convert_to_tensor(upsampling_matrix(cols).T, dtype=chroma.dtype)
+    upsampled = ops.matmul(ops.matmul(up_rows, planes), up_cols)
+    return ops.concatenate([luma, ops.transpose(upsampled, (0, 2, 3, 1))], axis=-1)
