@@ -17,7 +17,7 @@ from keras_taskadapt.losses import (  # noqa: E402
     coarse_labels,
     coding_rate,
 )
-from keras_taskadapt.losses.coding_rate import _class_rate_side  # noqa: E402
+from keras_taskadapt.losses.rate_reduction import _class_rate_side  # noqa: E402
 
 EPS = 0.6
 

@@ -10,7 +10,11 @@ Section 2.4.3 lets the coefficients train under constraints that keep the transf
 invertible:  theta_RY + theta_GY + theta_BY = 1 with all three >= 0;  theta_B,Cb = 0.5,
 theta_R,Cb + theta_G,Cb = -0.5 with both <= 0;  theta_R,Cr = 0.5, theta_G,Cr + theta_B,Cr
 = -0.5 with both <= 0. The constraints hold by construction: the free coefficients are
-softmax weights of three logit vectors, initialised at the JFIF values.
+softmax weights of three logit vectors, initialised at the JFIF values. The determinant is
+multilinear in the three rows and is 0 or 1/4 at the 12 vertices of the constraint set, so
+it is positive wherever all weights are positive, as softmax keeps them: the transform is
+always invertible. (The closed constraints of the seed admit singular boundary points,
+e.g. Y = R, Cb = (B - R)/2, Cr = (R - B)/2.)
 """
 import keras
 import numpy as np

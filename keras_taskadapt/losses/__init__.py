@@ -1,5 +1,5 @@
 """Losses of the hierarchical split auto-encoders (seed 000 chapter 3, seeds 001/002)."""
-from keras_taskadapt.losses.coding_rate import (
+from keras_taskadapt.losses.rate_reduction import (
     MCR2_EPS,
     CodingRateReduction,
     augmentation_groups,
