@@ -72,7 +72,7 @@ def fit_with_contract(model, train, validation, *, run, epochs, resume=False, ca
         epochs=epochs,
         steps_per_epoch=steps_per_epoch,
         shuffle=False,  # the pipelines shuffle, seeded
-        callbacks=contract + list(callbacks),
+        callbacks=list(callbacks) + contract,  # task callbacks first: their logs reach history.csv
         verbose=progress_verbosity(),
     )
     return history, time.perf_counter() - started

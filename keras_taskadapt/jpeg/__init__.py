@@ -10,10 +10,12 @@ from keras_taskadapt.jpeg.codec import JpegCodec, JpegDecoder, JpegEncoder
 from keras_taskadapt.jpeg.coefficients import quantized_coefficients
 from keras_taskadapt.jpeg.color import ColorTransform
 from keras_taskadapt.jpeg.dct import block_dct, block_idct, dct_matrix
+from keras_taskadapt.jpeg.joint_model import AlternatingPhases, JointCompressionClassifier
 from keras_taskadapt.jpeg.files import decode_jpeg, encode_jpeg, jpeg_roundtrip, write_jpeg
 from keras_taskadapt.jpeg.quality_metrics import psnr, ssim
 from keras_taskadapt.jpeg.quantization import COMPONENTS, QuantizationKernels
 from keras_taskadapt.jpeg.rate import QuantizationRate, quantization_rate
+from keras_taskadapt.jpeg.real_rate import evaluate_real_jpeg
 from keras_taskadapt.jpeg.table_files import (
     plot_qtables,
     read_cjpeg_qtables,
@@ -25,6 +27,9 @@ from keras_taskadapt.jpeg.table_files import (
 from keras_taskadapt.jpeg.tables import clip_to_baseline, standard_qtables
 
 __all__ = [
+    "AlternatingPhases",
+    "JointCompressionClassifier",
+    "evaluate_real_jpeg",
     "COMPONENTS",
     "ColorTransform",
     "JpegCodec",

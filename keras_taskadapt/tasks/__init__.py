@@ -16,10 +16,16 @@ VERBS = {
 }
 
 TASK_MODULES = {
-    "train": {"classify": "keras_taskadapt.tasks.classify"},
-    "evaluate": {"classify": "keras_taskadapt.tasks.classify"},
-    "sweep": {"classify": "keras_taskadapt.tasks.classify"},
-    "export": {"savedmodel": "keras_taskadapt.tasks.export_savedmodel"},
+    "train": {"jcc": "keras_taskadapt.tasks.jcc", "classify": "keras_taskadapt.tasks.classify",
+              "salinity": "keras_taskadapt.tasks.salinity"},
+    "evaluate": {"jcc": "keras_taskadapt.tasks.jcc", "classify": "keras_taskadapt.tasks.classify",
+                 "salinity": "keras_taskadapt.tasks.salinity"},
+    "sweep": {"jcc": "keras_taskadapt.tasks.jcc", "classify": "keras_taskadapt.tasks.classify",
+              "salinity": "keras_taskadapt.tasks.salinity"},
+    "export": {
+        "qtables": "keras_taskadapt.tasks.export_qtables",
+        "savedmodel": "keras_taskadapt.tasks.export_savedmodel",
+    },
     "data": {
         "convert": "keras_taskadapt.tasks.data_convert",
         "inspect": "keras_taskadapt.tasks.data_inspect",

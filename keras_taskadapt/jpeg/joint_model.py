@@ -1,0 +1,123 @@
+"""Joint compression and classification (JCC): JPEG layers in front of a classifier,
+trained alternately (seed 000, sections 2.3.2 and 2.3.5, figures 2.4-2.5).
+
+The loss is L = L_CLA + lambda L_Quan (section 2.3.2): the classifier's cross-entropy and
+weight regularisation, plus the rate surrogate that the compression kernels carry as their
+regularizer (:class:`~keras_taskadapt.jpeg.rate.QuantizationRate`). Training alternates: the
+classifier trains for ``classifier_epochs`` epochs while the JPEG layers are frozen, then the
+colour transform and compression kernels train for ``jpeg_epochs`` epochs while the
+classifier is frozen (the seed uses 2 and 1), each group with its own optimizer and
+learning-rate schedule. With ``train_jpeg=False`` the tables stay at their initial values (a
+standard quality) and only the classifier trains: the JPEG baseline of section 2.4.1.
+"""
+
+import keras
+import tensorflow as tf
+
+PHASES = ("classifier", "jpeg")
+
+
+@keras.saving.register_keras_serializable(package="keras_taskadapt")
+class JointCompressionClassifier(keras.Model):
+    """``classifier(codec(images))`` with a custom ``train_step`` that trains one group at a time.
+
+    Args:
+        codec: a :class:`~keras_taskadapt.jpeg.JpegCodec` (RGB 0..255 in, reconstructed RGB out).
+        classifier: a ``keras.Model`` on reconstructed RGB 0..255 images.
+        classifier_epochs, jpeg_epochs: the alternation (section 2.3.5: 2 and 1).
+        train_jpeg: ``False`` for the JPEG baseline (fixed tables, classifier only).
+
+    ``compile(optimizer=..., jpeg_optimizer=..., ...)`` takes the second optimizer; the phase
+    of each epoch is set by :class:`AlternatingPhases`, which ``fit`` callers add.
+    """
+
+    def __init__(self, codec, classifier, classifier_epochs=2, jpeg_epochs=1, train_jpeg=True, **kwargs):
+        super().__init__(**kwargs)
+        self.codec = codec
+        self.classifier = classifier
+        self.classifier_epochs = int(classifier_epochs)
+        self.jpeg_epochs = int(jpeg_epochs)
+        self.train_jpeg = bool(train_jpeg)
+        self.phase = "classifier"
+        self.jpeg_optimizer = None
+
+    def call(self, images, training=False):
+        reconstructed = self.codec(images, training=False)
+        return self.classifier(reconstructed, training=training and self.phase == "classifier")
+
+    def compile(self, optimizer="adam", jpeg_optimizer=None, **kwargs):
+        super().compile(optimizer=optimizer, **kwargs)
+        self.jpeg_optimizer = keras.optimizers.get(jpeg_optimizer) if jpeg_optimizer is not None else None
+
+    def get_compile_config(self):
+        config = super().get_compile_config()
+        if config and self.jpeg_optimizer is not None:
+            config["jpeg_optimizer"] = keras.saving.serialize_keras_object(self.jpeg_optimizer)
+        return config
+
+    def compile_from_config(self, config):
+        """Re-compile a loaded model with both optimizers (their states are not restored)."""
+        self.compile(**keras.saving.deserialize_keras_object(config))
+
+    def phase_of_epoch(self, epoch):
+        """``classifier`` or ``jpeg``: which group trains in (0-based) ``epoch``."""
+        if not self.train_jpeg:
+            return "classifier"
+        cycle = self.classifier_epochs + self.jpeg_epochs
+        return "classifier" if epoch % cycle < self.classifier_epochs else "jpeg"
+
+    def set_phase(self, phase):
+        """Switch the trained group; the training function is traced anew for it."""
+        if phase not in PHASES:
+            raise ValueError(f"phase must be one of {PHASES}, got {phase!r}")
+        if phase == "jpeg" and self.jpeg_optimizer is None:
+            raise ValueError("the JPEG phase needs compile(jpeg_optimizer=...)")
+        if phase != self.phase:
+            self.phase = phase
+            self.make_train_function(force=True)
+
+    def _trained_group(self):
+        if self.phase == "classifier":
+            return self.classifier.trainable_variables, self.optimizer
+        return self.codec.trainable_variables, self.jpeg_optimizer
+
+    def train_step(self, data):
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        variables, optimizer = self._trained_group()
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+            replicas = tf.distribute.get_strategy().num_replicas_in_sync  # Keras scales per replica
+            self._loss_tracker.update_state(loss * replicas, sample_weight=tf.shape(x)[0])
+            loss = optimizer.scale_loss(loss)
+        gradients = tape.gradient(loss, variables)
+        optimizer.apply_gradients(zip(gradients, variables))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "codec": keras.saving.serialize_keras_object(self.codec),
+            "classifier": keras.saving.serialize_keras_object(self.classifier),
+            "classifier_epochs": self.classifier_epochs,
+            "jpeg_epochs": self.jpeg_epochs,
+            "train_jpeg": self.train_jpeg,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["codec"] = keras.saving.deserialize_keras_object(config["codec"])
+        config["classifier"] = keras.saving.deserialize_keras_object(config["classifier"])
+        return cls(**config)
+
+
+class AlternatingPhases(keras.callbacks.Callback):
+    """Sets the model's phase at the start of every epoch (classifier epochs, then JPEG epochs)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.set_phase(self.model.phase_of_epoch(epoch))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["phase_jpeg"] = float(self.model.phase == "jpeg")

@@ -1,0 +1,39 @@
+"""What a saved emulator takes and gives, recorded inside the model.
+
+A Delta emulator takes the raw 118-day windows of named input columns and returns EC at named
+stations, possibly ``lead`` days ahead (section 5.4.1). :class:`EmulatorSignature` is an
+identity layer whose config carries those names and the lead, so a ``.keras`` file (or an
+exported model's config) says how to feed it; ``evaluate salinity`` reads it back with
+:func:`read_signature`.
+"""
+import keras
+
+from keras_taskadapt.errors import UserError
+
+
+@keras.saving.register_keras_serializable(package="keras_taskadapt")
+class EmulatorSignature(keras.layers.Layer):
+    """Identity on the raw input windows; ``inputs``, ``stations`` and ``lead`` in its config."""
+
+    def __init__(self, inputs, stations, lead, **kwargs):
+        super().__init__(**kwargs)
+        self.inputs, self.stations, self.lead = tuple(inputs), tuple(stations), int(lead)
+
+    def call(self, windows):
+        return windows
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "inputs": list(self.inputs),
+                "stations": list(self.stations), "lead": self.lead}
+
+
+def read_signature(model, path="the model"):
+    """The :class:`EmulatorSignature` of ``model``; a :class:`UserError` if it has none."""
+    for layer in model.layers:
+        if isinstance(layer, EmulatorSignature):
+            return layer
+    raise UserError(f"{path} is not a salinity emulator (it records no input and station "
+                    f"columns); train one with `keras-taskadapt train salinity`")

@@ -1,0 +1,165 @@
+"""Training a Delta emulator (seed 000, sections 5.3.1 and 5.4.3).
+
+- Loss: the MSE of the outputs scaled by eq. (5.5), missing targets masked
+  (:func:`~keras_taskadapt.salinity.metrics.masked_mse`); its validation value is the mean NMSE
+  of table 5.3.
+- Adam, section 5.3.1 (``schedule="steps"``): learning rate 0.01, scaled by 0.1, 0.01, 0.001
+  and 0.0005 at epochs 80, 120, 160 and 180 of 200. With another epoch budget the steps keep
+  their place relative to it (at 40%, 60%, 80% and 90% of ``epochs``).
+- Adam, section 5.4.3 (``schedule="constant"``): a constant 0.001, up to 5000 epochs.
+- Levenberg-Marquardt (``optimizer="lm"``): :class:`~keras_taskadapt.salinity.levenberg_marquardt.
+  LevenbergMarquardt`, whole training set per step, 150 epochs.
+- Early stopping (section 5.4.3): stop when the validation MSE has not improved for
+  ``patience`` epochs and keep the best epoch's weights. As in the seed, the validation set is
+  the 20% held out by the split, the set the metrics are reported on.
+
+Each network writes ``history.csv`` through the run contract of
+:func:`keras_taskadapt.experiment.fit_with_contract`.
+"""
+import math
+import os
+import time
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_taskadapt.experiment import fit_with_contract
+from keras_taskadapt.run_directory import RunDirectory
+from keras_taskadapt.salinity.emulator import physical_emulator
+from keras_taskadapt.salinity.fitted_scalings import EmulatorScalings
+from keras_taskadapt.salinity.levenberg_marquardt import LM_EPOCHS, LevenbergMarquardt
+from keras_taskadapt.salinity.metrics import masked_mse
+
+PAPER_STEPS = {"epochs": 200, "rate": 0.01, "at": (80, 120, 160, 180),
+               "scale": (0.1, 0.01, 0.001, 0.0005)}
+"""Section 5.3.1's Adam schedule."""
+CONSTANT_RATE = 0.001
+"""Section 5.4.3's Adam learning rate."""
+PATIENCE = 50
+EPOCH_CAP = 5000
+DEFAULT_EPOCHS = {"steps": PAPER_STEPS["epochs"], "constant": EPOCH_CAP, "lm": LM_EPOCHS}
+VALIDATION_BATCH = 4096
+
+
+def default_epochs(configuration):
+    """The seed's training length for ``configuration``: 150 (LM), 200 (steps), 5000 (cap)."""
+    return DEFAULT_EPOCHS["lm" if configuration.optimizer == "lm" else configuration.schedule]
+
+
+def learning_rate(schedule, epochs, steps_per_epoch):
+    """Adam's learning rate: section 5.3.1's steps fitted to ``epochs``, or 5.4.3's constant."""
+    if schedule == "constant":
+        return CONSTANT_RATE
+    if schedule != "steps":
+        raise ValueError(f"unknown schedule {schedule!r}")
+    boundaries = [max(1, round(epochs * at / PAPER_STEPS["epochs"])) * steps_per_epoch
+                  for at in PAPER_STEPS["at"]]
+    rates = [PAPER_STEPS["rate"]] + [PAPER_STEPS["rate"] * s for s in PAPER_STEPS["scale"]]
+    return keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, rates)
+
+
+def batches(windows, targets, batch_size, seed=None):
+    """``(windows, targets)`` in batches; shuffled anew every epoch (seeded) when ``seed`` is
+    given. Samples are gathered by index, so an epoch costs one gather per batch."""
+    windows, targets = tf.constant(windows), tf.constant(targets)
+    order = tf.data.Dataset.range(len(targets))
+    if seed is not None:
+        order = order.shuffle(len(targets), seed=seed, reshuffle_each_iteration=True)
+    return order.batch(batch_size).map(
+        lambda index: (tf.gather(windows, index), tf.gather(targets, index)),
+        num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+@dataclass
+class TrainedEmulator:
+    """The physical-unit emulator and what its training cost: seconds and epochs per network
+    (one per station for STL), ``train_seconds`` their sum."""
+
+    model: keras.Model
+    network_seconds: list
+    network_epochs: list
+
+    @property
+    def train_seconds(self):
+        return float(sum(self.network_seconds))
+
+
+def fit_network(network, train, test, *, optimizer, schedule, epochs, patience, batch_size,
+                seed, run):
+    """Train one network (raw windows in, scaled EC out) on ``train = (windows, targets)``
+    with early stopping on ``test``; returns ``(seconds, epochs run)``."""
+    if optimizer == "lm":
+        model = LevenbergMarquardt(network, name=f"lm_{network.name}")
+        model.compile(loss=masked_mse)
+        batch_size = len(train[1])
+    else:
+        steps = -(-len(train[1]) // batch_size)
+        network.compile(optimizer=keras.optimizers.Adam(learning_rate(schedule, epochs, steps)),
+                        loss=masked_mse)
+        model = network
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
+                                         restore_best_weights=True)
+    _, seconds = fit_with_contract(
+        model, batches(*train, batch_size, seed), batches(*test, VALIDATION_BATCH),
+        run=run, epochs=epochs, callbacks=[stop])
+    return seconds, len(run.read_history())
+
+
+def train_emulator(configuration, train, test, *, run, epochs=None, patience=PATIENCE,
+                   batch_size=128, seed=0, strategy=None):
+    """Fit the scalings on ``train`` (Windows with raw windows), build and train the networks
+    of ``configuration`` (a :class:`~keras_taskadapt.salinity.catalog.Configuration`), and join
+    them into one physical-unit emulator. STL networks train one after another, each in
+    ``run/stations/<station>/`` (its own history.csv); the others in ``run`` itself."""
+    epochs = epochs or default_epochs(configuration)
+    strategy = strategy or tf.distribute.get_strategy()
+    scalings = EmulatorScalings.fit(train)
+    targets = scalings.scale_targets(train.targets), scalings.scale_targets(test.targets)
+    with strategy.scope():
+        networks = configuration.networks(scalings, train.stations)
+    seconds, epochs_run, runs = [], [], []
+    for index, network in enumerate(networks):
+        columns = slice(index, index + 1) if configuration.per_station else slice(None)
+        runs.append(RunDirectory(os.path.join(run.path, "stations", train.stations[index]))
+                    if configuration.per_station else run)
+        with strategy.scope():
+            spent, ran = fit_network(
+                network, (train.raw, targets[0][:, columns]), (test.raw, targets[1][:, columns]),
+                optimizer=configuration.optimizer, schedule=configuration.schedule,
+                epochs=epochs, patience=patience, batch_size=batch_size, seed=seed, run=runs[-1])
+        seconds.append(spent)
+        epochs_run.append(ran)
+    if configuration.per_station:
+        run.write_history(_side_by_side(runs, train.stations))
+    with strategy.scope():
+        model = physical_emulator(networks, scalings, train.inputs, train.stations, train.lead)
+    return TrainedEmulator(model, seconds, epochs_run)
+
+
+def _side_by_side(runs, stations):
+    """One history row per epoch with every station's columns suffixed ``_<station>``; NaN
+    where a station had already stopped."""
+    histories = [station_run.read_history() for station_run in runs]
+    keys = [key for key in histories[0][0] if key != "epoch"]
+    rows = []
+    for epoch in range(max(len(history) for history in histories)):
+        row = {"epoch": epoch}
+        for station, history in zip(stations, histories):
+            row.update({f"{key}_{station}": history[epoch][key] if epoch < len(history)
+                        else math.nan for key in keys})
+        rows.append(row)
+    return rows
+
+
+def inference_seconds_per_sample(model, windows, batch_size=VALIDATION_BATCH, repeats=3):
+    """Best of ``repeats`` timed batched ``predict`` passes over ``windows`` (after a warm-up
+    pass), divided by the number of samples: the time per day for all the model's stations."""
+    model.predict(windows[:batch_size], batch_size=batch_size, verbose=0)
+    best = np.inf
+    for _ in range(repeats):
+        started = time.perf_counter()
+        model.predict(windows, batch_size=batch_size, verbose=0)
+        best = min(best, time.perf_counter() - started)
+    return best / len(windows)
