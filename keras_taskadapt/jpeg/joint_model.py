@@ -84,8 +84,12 @@ class JointCompressionClassifier(keras.Model):
     def train_step(self, data):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         variables, optimizer = self._trained_group()
+        if self.phase == "classifier":  # frozen codec: run it outside the tape, nothing to differentiate
+            reconstructed = tf.stop_gradient(self.codec(x, training=False))
         with tf.GradientTape() as tape:
-            y_pred = self(x, training=True)
+            if self.phase == "jpeg":
+                reconstructed = self.codec(x, training=False)
+            y_pred = self.classifier(reconstructed, training=self.phase == "classifier")
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
             replicas = tf.distribute.get_strategy().num_replicas_in_sync  # Keras scales per replica
             self._loss_tracker.update_state(loss * replicas, sample_weight=tf.shape(x)[0])

@@ -83,6 +83,7 @@ class LevenbergMarquardt(keras.Model):
 
         jacobian = self._jacobian(flat, inputs, target, present)
         residuals = tf.reshape(self._residuals(flat, inputs, target, present), [-1, 1])
+        # float32 products (float64 ones cost twice the time per epoch), solved in float64.
         normal = tf.cast(tf.matmul(jacobian, jacobian, transpose_a=True), tf.float64)
         gradient = tf.cast(tf.matmul(jacobian, residuals, transpose_a=True), tf.float64)
         identity = tf.eye(flat.shape[0], dtype=tf.float64)

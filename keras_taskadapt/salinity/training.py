@@ -54,7 +54,8 @@ def learning_rate(schedule, epochs, steps_per_epoch):
         return CONSTANT_RATE
     if schedule != "steps":
         raise ValueError(f"unknown schedule {schedule!r}")
-    boundaries = [max(1, round(epochs * at / PAPER_STEPS["epochs"])) * steps_per_epoch
+    # PiecewiseConstantDecay keeps a rate up to and including its boundary step.
+    boundaries = [max(1, round(epochs * at / PAPER_STEPS["epochs"])) * steps_per_epoch - 1
                   for at in PAPER_STEPS["at"]]
     rates = [PAPER_STEPS["rate"]] + [PAPER_STEPS["rate"] * s for s in PAPER_STEPS["scale"]]
     return keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, rates)

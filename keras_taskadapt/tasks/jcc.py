@@ -20,7 +20,7 @@ import numpy as np
 from keras_taskadapt.tasks.classify import open_data, steps_per_epoch
 from keras_taskadapt.tasks.options import add_data_options, add_run_options, add_training_options
 
-CLASSIFIERS = ("resnet20",)
+CLASSIFIERS = ("resnet20", "resnet50", "wrn")
 
 
 def add_jcc_options(parser):
@@ -40,9 +40,13 @@ def add_jcc_options(parser):
     group.add_argument("--jpeg-learning-rate", type=float, default=1e-3,
                        help="peak learning rate of the JPEG layers (default: 1e-3)")
     group.add_argument("--learn-color", action="store_true", help="also train the colour transform (2.4.3)")
-    group.add_argument("--classifier", choices=CLASSIFIERS, default="resnet20", help="classifier (default: resnet20)")
-    group.add_argument("--depth", type=int, default=20, help="ResNet depth 6n + 2 (default: 20)")
-    group.add_argument("--width", type=int, default=1, help="filter multiplier (default: 1)")
+    group.add_argument("--classifier", choices=CLASSIFIERS, default="resnet20",
+                       help="resnet20 (CIFAR ResNet, CPU-sized; fig. 2.4 uses resnet50), resnet50, "
+                            "wrn (WRN-depth-k, fig. 2.5) (default: resnet20)")
+    group.add_argument("--depth", type=int, default=None, help="depth of resnet20 (6n + 2) or wrn (6n + 4)")
+    group.add_argument("--width", type=float, default=1.0,
+                       help="channel multiplier (an integer for resnet20; default: 1)")
+    group.add_argument("--wrn-k", type=int, default=10, help="WRN widening factor k (10 CIFAR-100, 1 Tiny ImageNet)")
     group.add_argument("--eval-examples", type=int, default=None,
                        help="score only the first N test images as real JPEG files (default: all)")
 
@@ -65,10 +69,26 @@ def check_options(args):
         raise UserError("--lam, --lam1 and --c must be >= 0 and --scale > 0")
 
 
+def build_classifier(args, num_classes, input_shape):
+    """The classifier on reconstructed RGB images named by ``--classifier``."""
+    from keras_taskadapt.errors import UserError
+    from keras_taskadapt.models import cifar_resnet, resnet50_cifar, wide_resnet
+
+    if args.classifier == "resnet50":
+        return resnet50_cifar(num_classes, input_shape, width=args.width, weight_decay=args.weight_decay,
+                              name="classifier")
+    if args.classifier == "wrn":
+        return wide_resnet(num_classes, input_shape, depth=args.depth or 28, k=args.wrn_k,
+                           weight_decay=args.weight_decay, name="classifier")
+    if args.width != int(args.width):
+        raise UserError(f"--width of resnet20 is an integer multiplier, got {args.width}")
+    return cifar_resnet(num_classes, input_shape, depth=args.depth or 20, width=int(args.width),
+                        weight_decay=args.weight_decay, name="classifier")
+
+
 def build_model(args, num_classes, input_shape):
     """The codec (with the rate surrogate on its kernels) in front of the classifier."""
     from keras_taskadapt.jpeg import JointCompressionClassifier, JpegCodec, QuantizationRate
-    from keras_taskadapt.models import cifar_resnet
 
     baseline = args.mode == "baseline"
     codec = JpegCodec(
@@ -78,8 +98,7 @@ def build_model(args, num_classes, input_shape):
         rate_penalty=None if baseline else QuantizationRate(args.lam, args.lam1, args.c),
         name="jpeg",
     )
-    classifier = cifar_resnet(num_classes, input_shape, depth=args.depth, width=args.width,
-                              weight_decay=args.weight_decay, name="classifier")
+    classifier = build_classifier(args, num_classes, input_shape)
     model = JointCompressionClassifier(codec, classifier, args.classifier_epochs, args.jpeg_epochs,
                                        train_jpeg=not baseline, name="jcc")
     model(np.zeros((1,) + tuple(input_shape), np.float32))  # build, so backups can be restored into it
