@@ -1,0 +1,261 @@
+"""Training phases of split models: one parameter group, one loss, one optimizer at a time.
+
+Seed 000 sections 3.3.1-3.3.2 (seeds 001 and 002) train the parts of a
+:class:`~keras_taskadapt.models.hierarchical_parts.HierarchicalParts` model in phases:
+
+=============  ===========================================  ================================
+phase          loss                                         trained parts (optimizer)
+=============  ===========================================  ================================
+``e2e``        cross-entropy (CE)                           encoder, decoder (``optimizer``)
+``joint``      CE + lambda * LDR (the naive baseline)       encoder, decoder, side branch
+``encoder``    LDR ``Rc - R`` on class labels, eq. (3.1)    encoder, side branch (DuPHiL
+                                                            phase 1, ``optimizer``)
+``encoder-ssl``LDR on augmentation groups, eq. (3.7)        encoder, side branch
+``decoder``    CE, encoder frozen (inference mode)          decoder (DuPHiL phase 2,
+                                                            ``decoder_optimizer``)
+``finetune``   CE at a smaller learning rate                encoder, decoder (three-step
+                                                            step 3, ``finetune_optimizer``)
+=============  ===========================================  ================================
+
+The LDR codes are ``z = side_branch(y)`` on the encoder output ``y`` before quantization;
+the CE path runs ``decoder(quantizer(y))`` with the quantizer's training noise.
+
+Batch sizes: the LDR needs large batches (the seed: 1000) while CE trains on smaller ones
+(the seed: 200). A training batch is the LDR batch; the CE phases split it into slices of
+``ce_batch_size`` and take one optimizer step per slice (that needs the static batch size
+of ``drop_remainder=True`` pipelines; with an unknown batch size the batch is one step).
+The joint phase takes one step on the whole batch. Under a ``tf.distribute`` strategy the
+LDR is computed on the global batch (:class:`~keras_taskadapt.losses.CodingRateReduction`)
+and every loss follows Keras' convention: local mean divided by the number of replicas,
+gradients summed by ``apply_gradients``.
+
+A strategy (:mod:`keras_taskadapt.training.strategies`) is a subclass that says which phase
+each epoch runs (:meth:`HierarchicalTraining.phase_of_epoch`); :class:`PhaseSchedule` switches
+the phase at the start of every epoch and retraces the training function.
+"""
+import math
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from keras_taskadapt.losses import MCR2_EPS, CodingRateReduction, augmentation_groups
+
+#: phase -> (loss, trained parts, optimizer attribute)
+PHASE_PLANS = {
+    "e2e": ("ce", ("encoder", "decoder"), "optimizer"),
+    "joint": ("joint", ("encoder", "decoder", "side_branch"), "optimizer"),
+    "encoder": ("ldr", ("encoder", "side_branch"), "optimizer"),
+    "encoder-ssl": ("ldr-ssl", ("encoder", "side_branch"), "optimizer"),
+    "decoder": ("ce", ("decoder",), "decoder_optimizer"),
+    "finetune": ("ce", ("encoder", "decoder"), "finetune_optimizer"),
+}
+PHASES = tuple(PHASE_PLANS)
+#: Metrics each kind of phase updates; the others are logged as NaN in its epochs.
+_LOGGED = {
+    "ce": ("loss", "ce_loss", "accuracy"),
+    "joint": ("loss", "ce_loss", "ldr_loss", "accuracy"),
+    "ldr": ("loss", "ldr_loss"),
+    "ldr-ssl": ("loss", "ldr_loss"),
+}
+
+
+class HierarchicalTraining(keras.Model):
+    """``decoder(quantizer(encoder(x)))`` trained phase by phase (module docstring).
+
+    Args:
+        encoder, decoder, side_branch, quantizer: the parts
+            (:class:`~keras_taskadapt.models.hierarchical_parts.HierarchicalParts`);
+            ``quantizer`` may be ``None`` (figure 3.1).
+        ce_batch_size: the CE phases' batch size (``None``: the training batch).
+        ldr_eps: precision ``eps`` of the LDR loss, eqs. (3.2)-(3.3).
+
+    ``compile(optimizer=..., decoder_optimizer=..., finetune_optimizer=...)``: the strategy
+    names the optimizers its phases need (``required_optimizers``).
+    """
+
+    required_optimizers = ("optimizer",)
+
+    def __init__(self, encoder, decoder, side_branch=None, quantizer=None, ce_batch_size=None, ldr_eps=MCR2_EPS,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.side_branch = side_branch
+        self.quantizer = quantizer
+        self.ce_batch_size = None if ce_batch_size is None else int(ce_batch_size)
+        self.ldr_eps = float(ldr_eps)
+        self.ldr_loss = CodingRateReduction(ldr_eps, num_classes=decoder.output.shape[-1])
+        self.ssl_loss = CodingRateReduction(ldr_eps)  # any group ids
+        self.ce_tracker = keras.metrics.Mean(name="ce_loss")
+        self.ldr_tracker = keras.metrics.Mean(name="ldr_loss")
+        self.accuracy_metric = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+        self.decoder_optimizer = None
+        self.finetune_optimizer = None
+        self.phase = self.phase_of_epoch(0)
+
+    def phase_of_epoch(self, epoch):
+        """The phase (:data:`PHASES`) of 0-based ``epoch``; strategies override it."""
+        return "e2e"
+
+    def call(self, images, training=False):
+        latent = self.encoder(images, training=training)
+        if self.quantizer is not None:
+            latent = self.quantizer(latent, training=training)
+        return self.decoder(latent, training=training)
+
+    def compile(self, optimizer="adam", decoder_optimizer=None, finetune_optimizer=None, **kwargs):
+        super().compile(optimizer=optimizer, **kwargs)
+        self.decoder_optimizer = keras.optimizers.get(decoder_optimizer) if decoder_optimizer is not None else None
+        self.finetune_optimizer = keras.optimizers.get(finetune_optimizer) if finetune_optimizer is not None else None
+        missing = [name for name in self.required_optimizers if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"{type(self).__name__} needs compile({', '.join(f'{name}=...' for name in missing)})")
+        for name in ("optimizer", "decoder_optimizer", "finetune_optimizer"):
+            optimizer = getattr(self, name)
+            if optimizer is not None and not optimizer.built:
+                optimizer.build(self._group_variables(self._optimizer_parts(name)))
+
+    def _optimizer_parts(self, name):
+        parts = {part for kind, groups, optimizer in PHASE_PLANS.values() if optimizer == name for part in groups}
+        return [part for part in ("encoder", "decoder", "side_branch") if part in parts]
+
+    def _group_variables(self, parts):
+        return [variable for part in parts if getattr(self, part) is not None
+                for variable in getattr(self, part).trainable_variables]
+
+    def get_compile_config(self):
+        config = super().get_compile_config()
+        for name in ("decoder_optimizer", "finetune_optimizer"):
+            if config and getattr(self, name) is not None:
+                config[name] = keras.saving.serialize_keras_object(getattr(self, name))
+        return config
+
+    def compile_from_config(self, config):
+        """Re-compile a loaded model with all its optimizers (their states are not restored)."""
+        self.compile(**keras.saving.deserialize_keras_object(config))
+
+    def set_phase(self, phase):
+        """Switch the trained phase; the training function is traced anew for it."""
+        if phase not in PHASE_PLANS:
+            raise ValueError(f"phase must be one of {PHASES}, got {phase!r}")
+        if phase != self.phase:
+            self.phase = phase
+            self.make_train_function(force=True)
+
+    def train_step(self, data):
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        kind, parts, optimizer_name = PHASE_PLANS[self.phase]
+        if "side_branch" in parts and self.side_branch is None:
+            raise ValueError(f"the {self.phase!r} phase needs a side branch")
+        variables = self._group_variables(parts)
+        optimizer = getattr(self, optimizer_name)
+        if kind == "ce":
+            for image_slice, label_slice in self._ce_slices(images, labels):
+                self._update(optimizer, variables, parts, self._ce_objective, image_slice, label_slice,
+                             encoder_training="encoder" in parts)
+        elif kind == "joint":
+            self._update(optimizer, variables, parts, self._joint_objective, images, labels)
+        else:
+            self._update(optimizer, variables, parts, self._ldr_objective, images, labels,
+                         self_supervised=kind == "ldr-ssl")
+        logged = _LOGGED[kind]
+        return {metric.name: metric.result() if metric.name in logged else math.nan
+                for metric in (self._loss_tracker, self.ce_tracker, self.ldr_tracker, self.accuracy_metric)}
+
+    def test_step(self, data):
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        probabilities = self(images, training=False)
+        cross_entropy = self._cross_entropy(labels, probabilities)
+        self._loss_tracker.update_state(cross_entropy, sample_weight=ops.shape(labels)[0])
+        self.accuracy_metric.update_state(labels, probabilities)
+        return {"loss": self._loss_tracker.result(), "accuracy": self.accuracy_metric.result()}
+
+    def _update(self, optimizer, variables, parts, objective, *args, **kwargs):
+        """One optimizer step on ``objective(*args, **kwargs)`` plus the parts' weight decay."""
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        with tf.GradientTape() as tape:
+            loss, batch = objective(*args, **kwargs)  # per replica, Keras' convention
+            regularization = [ops.sum(getattr(self, part).losses) for part in parts if getattr(self, part).losses]
+            if regularization:
+                loss = loss + ops.sum(ops.stack(regularization)) / replicas
+            self._loss_tracker.update_state(loss * replicas, sample_weight=batch)
+            scaled = optimizer.scale_loss(loss)
+        gradients = tape.gradient(scaled, variables)
+        optimizer.apply_gradients(zip(gradients, variables))
+
+    def _cross_entropy(self, labels, probabilities):
+        return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, probabilities))
+
+    def _ce_objective(self, images, labels, encoder_training):
+        latent = self.encoder(images, training=encoder_training)
+        if self.quantizer is not None:
+            latent = self.quantizer(latent, training=True)
+        probabilities = self.decoder(latent, training=True)
+        cross_entropy = self._cross_entropy(labels, probabilities)
+        batch = ops.shape(labels)[0]
+        self.ce_tracker.update_state(cross_entropy, sample_weight=batch)
+        self.accuracy_metric.update_state(labels, probabilities)
+        return cross_entropy / tf.distribute.get_strategy().num_replicas_in_sync, batch
+
+    def _ldr_objective(self, images, labels, self_supervised=False):
+        loss_function = self.ldr_loss
+        if self_supervised:
+            labels = augmentation_groups(ops.shape(images)[0], self.views.n_views)
+            images = self.views(images)
+            loss_function = self.ssl_loss
+        ldr = loss_function(labels, self.side_branch(self.encoder(images, training=True), training=True))
+        self.ldr_tracker.update_state(ldr * tf.distribute.get_strategy().num_replicas_in_sync)
+        return ldr, 1
+
+    def _joint_objective(self, images, labels):
+        latent = self.encoder(images, training=True)
+        ldr, _ = self._ldr_objective_on_latent(latent, labels)
+        noisy = self.quantizer(latent, training=True) if self.quantizer is not None else latent
+        probabilities = self.decoder(noisy, training=True)
+        cross_entropy = self._cross_entropy(labels, probabilities)
+        batch = ops.shape(labels)[0]
+        self.ce_tracker.update_state(cross_entropy, sample_weight=batch)
+        self.accuracy_metric.update_state(labels, probabilities)
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        return cross_entropy / replicas + self.lam * ldr, batch
+
+    def _ldr_objective_on_latent(self, latent, labels):
+        ldr = self.ldr_loss(labels, self.side_branch(latent, training=True))
+        self.ldr_tracker.update_state(ldr * tf.distribute.get_strategy().num_replicas_in_sync)
+        return ldr, 1
+
+    def _ce_slices(self, images, labels):
+        """Slices of ``ce_batch_size`` (per replica) of a batch with a static size."""
+        size = images.shape[0]
+        if self.ce_batch_size is None or size is None:
+            return [(images, labels)]
+        step = max(1, self.ce_batch_size // tf.distribute.get_strategy().num_replicas_in_sync)
+        return [(images[start:start + step], labels[start:start + step]) for start in range(0, size, step)]
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            **{part: keras.saving.serialize_keras_object(getattr(self, part))
+               for part in ("encoder", "decoder", "side_branch", "quantizer")},
+            "ce_batch_size": self.ce_batch_size,
+            "ldr_eps": self.ldr_eps,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for part in ("encoder", "decoder", "side_branch", "quantizer"):
+            config[part] = keras.saving.deserialize_keras_object(config[part])
+        return cls(**config)
+
+
+class PhaseSchedule(keras.callbacks.Callback):
+    """Sets the model's phase at the start of every epoch; logs its index as ``phase``."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.set_phase(self.model.phase_of_epoch(epoch))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["phase"] = float(PHASES.index(self.model.phase))
