@@ -162,3 +162,33 @@ def test_evaluate_jcc_refuses_a_plain_classifier(tmp_path, capsys):
     cifar_resnet(3, (16, 16, 3), depth=8).save(tmp_path / "plain.keras")
     assert main(["evaluate", "jcc", "--model", str(tmp_path / "plain.keras"), "--out", str(tmp_path / "o")]) == 2
     assert "not a JCC model" in capsys.readouterr().err
+
+
+def test_stored_coefficients_match_the_encoder_layout():
+    from keras_taskadapt.jpeg import JpegEncoder
+    from keras_taskadapt.jpeg.real_rate import stored_coefficient_grids
+
+    image = np.random.default_rng(3).integers(0, 256, (32, 48, 3), dtype=np.uint8)
+    tables = standard_qtables(75)
+    stored = stored_coefficient_grids([encode_jpeg(image, tables)])
+    encoded = JpegEncoder(initial_tables=tables)(image[None].astype(np.float32))
+    for name in ("y", "cb", "cr"):
+        assert stored[name].shape == tuple(encoded[name].shape)
+        assert np.mean(stored[name] == np.asarray(encoded[name])) > 0.99
+
+
+def test_headline_command_on_tiny_imagenet(tiny_imagenet_dir, tmp_path):
+    out = tmp_path / "tiny"
+    assert main(["train", "jcc", "--dataset", "tiny_imagenet", "--data-dir", str(tiny_imagenet_dir), "--out", str(out),
+                 "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "32", "--eval-examples", "64"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["images"] == 64 and metrics["dataset"] == "tiny_imagenet"
+    assert metrics["bpp"] == pytest.approx(metrics["kb_per_image"] * 1024 * 8 / 64**2)
+
+
+def test_dct_domain_classifier_reads_the_stored_coefficients(tmp_path):
+    out = tmp_path / "dct"
+    assert main(["train", "jcc", "--classifier", "dct", "--depth", "14", "--width", "0.125", "--out", str(out),
+                 "--epochs", "1", "--steps-per-epoch", "2", "--eval-examples", "64"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["images"] == 64 and 0 <= metrics["accuracy"] <= 1

@@ -42,8 +42,8 @@ class JointCompressionClassifier(keras.Model):
         self.jpeg_optimizer = None
 
     def call(self, images, training=False):
-        reconstructed = self.codec(images, training=False)
-        return self.classifier(reconstructed, training=training and self.phase == "classifier")
+        coded = self.codec(images, training=False)  # reconstructed RGB, or DCT grids for a DCT-domain classifier
+        return self.classifier(coded, training=training and self.phase == "classifier")
 
     def compile(self, optimizer="adam", jpeg_optimizer=None, **kwargs):
         super().compile(optimizer=optimizer, **kwargs)
@@ -85,11 +85,11 @@ class JointCompressionClassifier(keras.Model):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         variables, optimizer = self._trained_group()
         if self.phase == "classifier":  # frozen codec: run it outside the tape, nothing to differentiate
-            reconstructed = tf.stop_gradient(self.codec(x, training=False))
+            coded = tf.nest.map_structure(tf.stop_gradient, self.codec(x, training=False))
         with tf.GradientTape() as tape:
             if self.phase == "jpeg":
-                reconstructed = self.codec(x, training=False)
-            y_pred = self.classifier(reconstructed, training=self.phase == "classifier")
+                coded = self.codec(x, training=False)
+            y_pred = self.classifier(coded, training=self.phase == "classifier")
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
             replicas = tf.distribute.get_strategy().num_replicas_in_sync  # Keras scales per replica
             self._loss_tracker.update_state(loss * replicas, sample_weight=tf.shape(x)[0])

@@ -7,28 +7,60 @@ are optimized for each file (libjpeg's ``optimize_coding``, through Pillow). Acc
 measured by the classifier on the decoded files, i.e. on what a deployed camera would send.
 """
 
+import os
+import tempfile
+
 import numpy as np
 
-from keras_taskadapt.jpeg.files import jpeg_roundtrip
+from keras_taskadapt.jpeg.files import decode_jpeg, encode_jpeg
 from keras_taskadapt.jpeg.quality_metrics import psnr, ssim
 from keras_taskadapt.jpeg.tables import clip_to_baseline
 
 BYTES_PER_KB = 1024
+INPUT_DOMAINS = ("pixels", "dct")
 
 
-def evaluate_real_jpeg(classifier, qtables, batches):
+def stored_coefficient_grids(files):
+    """The quantized coefficients libjpeg stored in each JPEG file, as the encoder's grids.
+
+    Returns ``{"y": (N, rows, cols, 64), "cb": ..., "cr": ...}`` float32, read with
+    ``jpeglib`` (MCU-padded block counts, which is the :class:`JpegEncoder` layout).
+    """
+    import jpeglib
+
+    grids = {"y": [], "cb": [], "cr": []}
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "image.jpg")
+        for data in files:
+            with open(path, "wb") as handle:
+                handle.write(data)
+            stored = jpeglib.read_dct(path)
+            for name, blocks in (("y", stored.Y), ("cb", stored.Cb), ("cr", stored.Cr)):
+                grids[name].append(blocks.reshape(blocks.shape[0], blocks.shape[1], 64))
+    return {name: np.stack(values).astype(np.float32) for name, values in grids.items()}
+
+
+def evaluate_real_jpeg(classifier, qtables, batches, input_domain="pixels"):
     """Encode, decode and classify every image of ``batches`` ((uint8 images, labels) pairs).
 
-    Returns the flat metrics ``accuracy``, ``kb_per_image`` (KiB), ``bpp`` (bits per pixel),
-    ``psnr`` (dB, mean over images), ``ssim`` (mean), ``clipped_entries``, ``images``.
+    ``input_domain`` says what the classifier reads: ``pixels`` (the decoded files) or
+    ``dct`` (the quantized coefficients stored in the files, for DCT-domain classifiers,
+    section 2.3.4). Returns the flat metrics ``accuracy``, ``kb_per_image`` (KiB), ``bpp``
+    (bits per pixel), ``psnr`` (dB, mean over images), ``ssim`` (mean), ``clipped_entries``,
+    ``images``.
     """
+    if input_domain not in INPUT_DOMAINS:
+        raise ValueError(f"input_domain must be one of {INPUT_DOMAINS}, got {input_domain!r}")
     tables, clipped = clip_to_baseline(qtables)
     correct = images_seen = pixels = 0
     sizes, psnrs, ssims = [], [], []
     for images, labels in batches:
         images, labels = np.asarray(images), np.asarray(labels)
-        decoded, file_sizes = jpeg_roundtrip(images, tables)
-        predictions = np.asarray(classifier.predict_on_batch(decoded.astype(np.float32)))
+        files = [encode_jpeg(image, tables) for image in images]
+        decoded = np.stack([decode_jpeg(data) for data in files])
+        file_sizes = np.array([len(data) for data in files])
+        inputs = decoded.astype(np.float32) if input_domain == "pixels" else stored_coefficient_grids(files)
+        predictions = np.asarray(classifier.predict_on_batch(inputs))
         correct += int(np.sum(np.argmax(predictions, axis=-1) == labels))
         images_seen += len(labels)
         pixels += images.shape[1] * images.shape[2] * len(labels)

@@ -20,7 +20,7 @@ import numpy as np
 from keras_taskadapt.tasks.classify import open_data, steps_per_epoch
 from keras_taskadapt.tasks.options import add_data_options, add_run_options, add_training_options
 
-CLASSIFIERS = ("resnet20", "resnet50", "wrn")
+CLASSIFIERS = ("resnet20", "resnet50", "wrn", "dct")
 
 
 def add_jcc_options(parser):
@@ -42,8 +42,10 @@ def add_jcc_options(parser):
     group.add_argument("--learn-color", action="store_true", help="also train the colour transform (2.4.3)")
     group.add_argument("--classifier", choices=CLASSIFIERS, default="resnet20",
                        help="resnet20 (CIFAR ResNet, CPU-sized; fig. 2.4 uses resnet50), resnet50, "
-                            "wrn (WRN-depth-k, fig. 2.5) (default: resnet20)")
-    group.add_argument("--depth", type=int, default=None, help="depth of resnet20 (6n + 2) or wrn (6n + 4)")
+                            "wrn (WRN-depth-k, fig. 2.5), dct (DCT-domain ResNet fed by the quantized "
+                            "coefficients, no reconstruction, fig. 2.6) (default: resnet20)")
+    group.add_argument("--depth", type=int, default=None,
+                       help="depth of resnet20 (6n + 2), wrn (6n + 4) or dct (14, 26, 50, 101, 152)")
     group.add_argument("--width", type=float, default=1.0,
                        help="channel multiplier (an integer for resnet20; default: 1)")
     group.add_argument("--wrn-k", type=int, default=10, help="WRN widening factor k (10 CIFAR-100, 1 Tiny ImageNet)")
@@ -72,8 +74,11 @@ def check_options(args):
 def build_classifier(args, num_classes, input_shape):
     """The classifier on reconstructed RGB images named by ``--classifier``."""
     from keras_taskadapt.errors import UserError
-    from keras_taskadapt.models import cifar_resnet, resnet50_cifar, wide_resnet
+    from keras_taskadapt.models import cifar_resnet, dct_domain_resnet, resnet50_cifar, wide_resnet
 
+    if args.classifier == "dct":
+        return dct_domain_resnet(num_classes, image_size=input_shape[:2], depth=args.depth or 50, width=args.width,
+                                 weight_decay=args.weight_decay, name="classifier")
     if args.classifier == "resnet50":
         return resnet50_cifar(num_classes, input_shape, width=args.width, weight_decay=args.weight_decay,
                               name="classifier")
@@ -87,11 +92,14 @@ def build_classifier(args, num_classes, input_shape):
 
 
 def build_model(args, num_classes, input_shape):
-    """The codec (with the rate surrogate on its kernels) in front of the classifier."""
-    from keras_taskadapt.jpeg import JointCompressionClassifier, JpegCodec, QuantizationRate
+    """The codec (with the rate surrogate on its kernels) in front of the classifier.
+
+    A DCT-domain classifier gets the encoder alone: it reads the quantized coefficients.
+    """
+    from keras_taskadapt.jpeg import JointCompressionClassifier, JpegCodec, JpegEncoder, QuantizationRate
 
     baseline = args.mode == "baseline"
-    codec = JpegCodec(
+    codec = (JpegEncoder if args.classifier == "dct" else JpegCodec)(
         initial_tables=args.quality,
         scale=1.0 if baseline else args.scale,
         learn_color=args.learn_color and not baseline,
@@ -121,10 +129,11 @@ def run_options(args):
 
 def real_jpeg_metrics(model, test, eval_examples):
     """:func:`evaluate_real_jpeg` of the model's classifier with its codec's current tables."""
-    from keras_taskadapt.jpeg import evaluate_real_jpeg
+    from keras_taskadapt.jpeg import JpegCodec, evaluate_real_jpeg
 
     batches = test.unbatch().take(eval_examples).batch(256) if eval_examples else test
-    return evaluate_real_jpeg(model.classifier, model.codec.quantization.qtables(), batches.as_numpy_iterator())
+    domain = "pixels" if isinstance(model.codec, JpegCodec) else "dct"
+    return evaluate_real_jpeg(model.classifier, model.codec.quantization.qtables(), batches.as_numpy_iterator(), domain)
 
 
 def save_tables(run, model, title):

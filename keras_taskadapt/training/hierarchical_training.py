@@ -51,7 +51,8 @@ PHASE_PLANS = {
     "finetune": ("ce", ("encoder", "decoder"), "finetune_optimizer"),
 }
 PHASES = tuple(PHASE_PLANS)
-#: Metrics each kind of phase updates; the others are logged as NaN in its epochs.
+#: Metrics each kind of phase updates; the others are logged as NaN in its epochs, and the
+#: index of the phase in :data:`PHASES` is logged as ``phase``.
 _LOGGED = {
     "ce": ("loss", "ce_loss", "accuracy"),
     "joint": ("loss", "ce_loss", "ldr_loss", "accuracy"),
@@ -160,8 +161,9 @@ class HierarchicalTraining(keras.Model):
             self._update(optimizer, variables, parts, self._ldr_objective, images, labels,
                          self_supervised=kind == "ldr-ssl")
         logged = _LOGGED[kind]
-        return {metric.name: metric.result() if metric.name in logged else math.nan
+        logs = {metric.name: metric.result() if metric.name in logged else math.nan
                 for metric in (self._loss_tracker, self.ce_tracker, self.ldr_tracker, self.accuracy_metric)}
+        return {**logs, "phase": float(PHASES.index(self.phase))}
 
     def test_step(self, data):
         images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
@@ -173,13 +175,12 @@ class HierarchicalTraining(keras.Model):
 
     def _update(self, optimizer, variables, parts, objective, *args, **kwargs):
         """One optimizer step on ``objective(*args, **kwargs)`` plus the parts' weight decay."""
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
             loss, batch = objective(*args, **kwargs)  # per replica, Keras' convention
             regularization = [ops.sum(getattr(self, part).losses) for part in parts if getattr(self, part).losses]
             if regularization:
-                loss = loss + ops.sum(ops.stack(regularization)) / replicas
-            self._loss_tracker.update_state(loss * replicas, sample_weight=batch)
+                loss = loss + ops.sum(ops.stack(regularization)) / _replicas()
+            self._loss_tracker.update_state(loss * _replicas(), sample_weight=batch)
             scaled = optimizer.scale_loss(loss)
         gradients = tape.gradient(scaled, variables)
         optimizer.apply_gradients(zip(gradients, variables))
@@ -187,8 +188,8 @@ class HierarchicalTraining(keras.Model):
     def _cross_entropy(self, labels, probabilities):
         return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, probabilities))
 
-    def _ce_objective(self, images, labels, encoder_training):
-        latent = self.encoder(images, training=encoder_training)
+    def _classify(self, latent, labels):
+        """Tracked CE of ``decoder(quantizer(latent))`` with training noise: ``(CE, batch size)``."""
         if self.quantizer is not None:
             latent = self.quantizer(latent, training=True)
         probabilities = self.decoder(latent, training=True)
@@ -196,7 +197,17 @@ class HierarchicalTraining(keras.Model):
         batch = ops.shape(labels)[0]
         self.ce_tracker.update_state(cross_entropy, sample_weight=batch)
         self.accuracy_metric.update_state(labels, probabilities)
-        return cross_entropy / tf.distribute.get_strategy().num_replicas_in_sync, batch
+        return cross_entropy, batch
+
+    def _rate_reduction(self, latent, labels, loss_function):
+        """Tracked LDR ``Rc - R`` of the side-branch codes of ``latent`` (global batch, / replicas)."""
+        ldr = loss_function(labels, self.side_branch(latent, training=True))
+        self.ldr_tracker.update_state(ldr * _replicas())
+        return ldr
+
+    def _ce_objective(self, images, labels, encoder_training):
+        cross_entropy, batch = self._classify(self.encoder(images, training=encoder_training), labels)
+        return cross_entropy / _replicas(), batch
 
     def _ldr_objective(self, images, labels, self_supervised=False):
         loss_function = self.ldr_loss
@@ -204,33 +215,20 @@ class HierarchicalTraining(keras.Model):
             labels = augmentation_groups(ops.shape(images)[0], self.views.n_views)
             images = self.views(images)
             loss_function = self.ssl_loss
-        ldr = loss_function(labels, self.side_branch(self.encoder(images, training=True), training=True))
-        self.ldr_tracker.update_state(ldr * tf.distribute.get_strategy().num_replicas_in_sync)
-        return ldr, 1
+        return self._rate_reduction(self.encoder(images, training=True), labels, loss_function), 1
 
     def _joint_objective(self, images, labels):
         latent = self.encoder(images, training=True)
-        ldr, _ = self._ldr_objective_on_latent(latent, labels)
-        noisy = self.quantizer(latent, training=True) if self.quantizer is not None else latent
-        probabilities = self.decoder(noisy, training=True)
-        cross_entropy = self._cross_entropy(labels, probabilities)
-        batch = ops.shape(labels)[0]
-        self.ce_tracker.update_state(cross_entropy, sample_weight=batch)
-        self.accuracy_metric.update_state(labels, probabilities)
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        return cross_entropy / replicas + self.lam * ldr, batch
-
-    def _ldr_objective_on_latent(self, latent, labels):
-        ldr = self.ldr_loss(labels, self.side_branch(latent, training=True))
-        self.ldr_tracker.update_state(ldr * tf.distribute.get_strategy().num_replicas_in_sync)
-        return ldr, 1
+        ldr = self._rate_reduction(latent, labels, self.ldr_loss)
+        cross_entropy, batch = self._classify(latent, labels)
+        return cross_entropy / _replicas() + self.lam * ldr, batch
 
     def _ce_slices(self, images, labels):
         """Slices of ``ce_batch_size`` (per replica) of a batch with a static size."""
         size = images.shape[0]
         if self.ce_batch_size is None or size is None:
             return [(images, labels)]
-        step = max(1, self.ce_batch_size // tf.distribute.get_strategy().num_replicas_in_sync)
+        step = max(1, self.ce_batch_size // _replicas())
         return [(images[start:start + step], labels[start:start + step]) for start in range(0, size, step)]
 
     def get_config(self):
@@ -250,12 +248,13 @@ class HierarchicalTraining(keras.Model):
         return cls(**config)
 
 
+def _replicas():
+    """Replicas of the current ``tf.distribute`` strategy (1 without one)."""
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
 class PhaseSchedule(keras.callbacks.Callback):
-    """Sets the model's phase at the start of every epoch; logs its index as ``phase``."""
+    """Sets the model's phase at the start of every epoch (``phase_of_epoch``)."""
 
     def on_epoch_begin(self, epoch, logs=None):
         self.model.set_phase(self.model.phase_of_epoch(epoch))
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:
-            logs["phase"] = float(PHASES.index(self.model.phase))
