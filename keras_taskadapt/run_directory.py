@@ -39,6 +39,17 @@ def write_json(path, payload):
         handle.write("\n")
 
 
+def save_figure(figure, path, dpi=100):
+    """Write a matplotlib figure as PNG (staged, renamed when complete) and close it."""
+    import matplotlib.pyplot as plt
+
+    figure.tight_layout()
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=dpi)
+    plt.close(figure)
+    return path
+
+
 def write_csv(path, rows):
     """A CSV table of dict ``rows`` (the first row's keys are the columns)."""
     with atomic_path(path) as temporary, open(temporary, "w", newline="") as handle:
@@ -157,8 +168,4 @@ class RunDirectory:
             axis.set_title(metric)
             axis.grid(alpha=0.3)
             axis.legend()
-        figure.tight_layout()
-        with atomic_path(self.file(name)) as temporary:
-            figure.savefig(temporary, dpi=100)
-        plt.close(figure)
-        return self.file(name)
+        return save_figure(figure, self.file(name))

@@ -158,7 +158,7 @@ def plot_accuracy_against_params(rows, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from keras_taskadapt.run_directory import atomic_path
+    from keras_taskadapt.run_directory import save_figure
 
     figure, axis = plt.subplots(figsize=(5, 3.5))
     axis.plot([row["params"] for row in rows], [row["accuracy"] for row in rows], marker="o")
@@ -167,10 +167,7 @@ def plot_accuracy_against_params(rows, path):
     axis.set_xlabel("parameters")
     axis.set_ylabel("test accuracy")
     axis.grid(alpha=0.3)
-    figure.tight_layout()
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, dpi=100)
-    plt.close(figure)
+    save_figure(figure, path)
 
 
 COMMANDS = {

@@ -273,7 +273,7 @@ def plot_rate_curves(rows, run):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from keras_taskadapt.run_directory import atomic_path
+    from keras_taskadapt.run_directory import save_figure
 
     for metric, label in (("accuracy", "test accuracy (real JPEG files)"), ("psnr", "PSNR (dB)"), ("ssim", "SSIM")):
         figure, axis = plt.subplots(figsize=(5.5, 4))
@@ -285,10 +285,7 @@ def plot_rate_curves(rows, run):
         axis.set_ylabel(label)
         axis.grid(alpha=0.3)
         axis.legend()
-        figure.tight_layout()
-        with atomic_path(run.file(f"rate_{metric}.png")) as temporary:
-            figure.savefig(temporary, dpi=110)
-        plt.close(figure)
+        save_figure(figure, run.file(f"rate_{metric}.png"), dpi=110)
 
 
 COMMANDS = {
