@@ -10,7 +10,6 @@ classifier phase (JPEG layers frozen, the common case) and in its JPEG phase.
 import argparse
 import time
 
-import keras
 import numpy as np
 
 from keras_taskadapt.jpeg import JointCompressionClassifier, JpegCodec, QuantizationRate

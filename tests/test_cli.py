@@ -141,3 +141,12 @@ def test_same_seed_gives_the_same_first_epoch(tmp_path):
                      "--seed", "5", "--deterministic-ops"]) == 0
         runs.append(np.genfromtxt(tmp_path / name / "history.csv", delimiter=",", names=True))
     assert runs[0]["loss"] == pytest.approx(runs[1]["loss"], rel=1e-6)
+
+
+def test_mirrored_strategy_trains_through_the_cli(tmp_path):
+    out = tmp_path / "mirrored"
+    assert main(["train", "classify", "--out", str(out), "--epochs", "1", "--steps-per-epoch", "2",
+                 "--strategy", "mirrored"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["options"]["strategy"] == "mirrored"
+    assert json.loads((out / "metrics.json").read_text())["epochs"] == 1

@@ -22,7 +22,7 @@ def download_and_extract(url, destination, dataset):
     temporary folder that is moved into place only when complete.
     """
     hint = f"{dataset}: cannot download {url}"
-    alternative = f"put a local copy in a folder and pass --data-dir FOLDER"
+    alternative = "put a local copy in a folder and pass --data-dir FOLDER"
     parts = urllib.parse.urlparse(url)
     try:
         socket.create_connection((parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)),

@@ -9,8 +9,8 @@ evaluated on the test set.
 ``H`` here is the entropy in bits of the *rounded* Gaussian,
 ``H(round(Y)) = -sum_k p_k log2 p_k`` with ``p_k = P(k - 1/2 <= Y < k + 1/2)``: what the
 entry costs at unit step, which is what the trained encoder transmits, and never negative
-(the differential entropy ``1/2 log2(2 pi e sigma^2)``, which it approaches for
-``sigma >~ 1``, is negative for ``sigma < 0.242`` and would give negative steps). An entry
+(the differential entropy ``1/2 log2(2 pi e sigma^2)``, which it approaches as ``sigma``
+grows, is negative for ``sigma < 0.242`` and would give negative steps). An entry
 that is nearly constant after rounding has ``H`` near 0 and would get a vanishing step, so
 ``H`` is floored at ``min_entropy`` in eq. (3.8).
 """
@@ -23,8 +23,9 @@ from keras_taskadapt.errors import UserError
 
 #: Floor of ``H(y_i)`` in eq. (3.8), bits.
 MIN_ENTROPY_BITS = 0.1
-#: Above this standard deviation the rounded entropy equals the differential one to < 1e-12 bits.
-_DIFFERENTIAL_STD = 8.0
+#: From this standard deviation on, ``H = h + log2(e) / (24 sigma^2)`` (the differential entropy
+#: ``h`` and its first correction for unit bins; the next term is below 1e-12 bits).
+_DIFFERENTIAL_STD = 1000.0
 #: Half-width of the summed range, in standard deviations.
 _TAIL_STDS = 12.0
 
@@ -40,12 +41,13 @@ def gaussian_fit(latents):
 def rounded_gaussian_entropy(mean, std):
     """Entropy in bits of ``round(Y)``, ``Y ~ N(mean, std^2)``, element-wise (module docstring)."""
     mean, std = np.broadcast_arrays(np.asarray(mean, np.float64), np.asarray(std, np.float64))
-    entropy = np.zeros(mean.shape)
-    wide = std >= _DIFFERENTIAL_STD
-    entropy[wide] = 0.5 * np.log2(2.0 * np.pi * np.e * std[wide] ** 2)
-    for index in zip(*np.nonzero((std > 0) & ~wide)):
-        entropy[index] = _rounded_entropy(mean[index], std[index])
-    return entropy
+    flat_mean, flat_std = mean.reshape(-1), std.reshape(-1)
+    entropy = np.zeros(flat_mean.shape)
+    wide = flat_std >= _DIFFERENTIAL_STD
+    entropy[wide] = 0.5 * np.log2(2.0 * np.pi * np.e * flat_std[wide] ** 2) + np.log2(np.e) / (24 * flat_std[wide] ** 2)
+    for index in np.flatnonzero((flat_std > 0) & ~wide):
+        entropy[index] = _rounded_entropy(flat_mean[index], flat_std[index])
+    return entropy.reshape(mean.shape)
 
 
 def _rounded_entropy(mean, std):

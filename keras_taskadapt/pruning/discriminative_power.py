@@ -99,7 +99,7 @@ def layer_discriminative_power(model, layer_names, batches, num_classes):
     unknown = [name for name in names if name not in {layer.name for layer in model.layers}]
     if unknown:
         raise UserError(f"the model has no layers {unknown}")
-    probe = keras.Model(model.inputs, [model.get_layer(name).output for name in names])
+    probe = keras.Model(model.input, [model.get_layer(name).output for name in names])
     accumulators = {name: ScatterAccumulator(num_classes) for name in names}
     for inputs, labels in batches:
         outputs = probe(inputs, training=False)

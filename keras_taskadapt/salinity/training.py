@@ -63,8 +63,9 @@ def learning_rate(schedule, epochs, steps_per_epoch):
 
 def batches(windows, targets, batch_size, seed=None):
     """``(windows, targets)`` in batches; shuffled anew every epoch (seeded) when ``seed`` is
-    given. Samples are gathered by index, so an epoch costs one gather per batch."""
-    windows, targets = tf.constant(windows), tf.constant(targets)
+    given. Samples are gathered by index, so an epoch costs one gather per batch; ``windows``
+    may be a tensor already, shared by several pipelines."""
+    windows, targets = tf.convert_to_tensor(windows), tf.convert_to_tensor(targets)
     order = tf.data.Dataset.range(len(targets))
     if seed is not None:
         order = order.shuffle(len(targets), seed=seed, reshuffle_each_iteration=True)
@@ -120,6 +121,7 @@ def train_emulator(configuration, train, test, *, run, epochs=None, patience=PAT
     targets = scalings.scale_targets(train.targets), scalings.scale_targets(test.targets)
     with strategy.scope():
         networks = configuration.networks(scalings, train.stations)
+    train_windows, test_windows = tf.constant(train.raw), tf.constant(test.raw)  # one copy each
     seconds, epochs_run, runs = [], [], []
     for index, network in enumerate(networks):
         columns = slice(index, index + 1) if configuration.per_station else slice(None)
@@ -127,7 +129,8 @@ def train_emulator(configuration, train, test, *, run, epochs=None, patience=PAT
                     if configuration.per_station else run)
         with strategy.scope():
             spent, ran = fit_network(
-                network, (train.raw, targets[0][:, columns]), (test.raw, targets[1][:, columns]),
+                network, (train_windows, targets[0][:, columns]),
+                (test_windows, targets[1][:, columns]),
                 optimizer=configuration.optimizer, schedule=configuration.schedule,
                 epochs=epochs, patience=patience, batch_size=batch_size, seed=seed, run=runs[-1])
         seconds.append(spent)

@@ -17,11 +17,11 @@ VERBS = {
 
 TASK_MODULES = {
     "train": {"jcc": "keras_taskadapt.tasks.jcc", "classify": "keras_taskadapt.tasks.classify",
-              "salinity": "keras_taskadapt.tasks.salinity"},
+              "salinity": "keras_taskadapt.tasks.salinity", "hierarchical": "keras_taskadapt.tasks.hierarchical"},
     "evaluate": {"jcc": "keras_taskadapt.tasks.jcc", "classify": "keras_taskadapt.tasks.classify",
-                 "salinity": "keras_taskadapt.tasks.salinity"},
+                 "salinity": "keras_taskadapt.tasks.salinity", "hierarchical": "keras_taskadapt.tasks.hierarchical"},
     "sweep": {"jcc": "keras_taskadapt.tasks.jcc", "classify": "keras_taskadapt.tasks.classify",
-              "salinity": "keras_taskadapt.tasks.salinity"},
+              "salinity": "keras_taskadapt.tasks.salinity", "latent-dim": "keras_taskadapt.tasks.hierarchical"},
     "export": {
         "qtables": "keras_taskadapt.tasks.export_qtables",
         "savedmodel": "keras_taskadapt.tasks.export_savedmodel",

@@ -94,6 +94,9 @@ class HierarchicalTraining(keras.Model):
         self.decoder_optimizer = None
         self.finetune_optimizer = None
         self.phase = self.phase_of_epoch(0)
+        if quantizer is not None and not quantizer.built:
+            quantizer.build(encoder.output.shape)
+        self.built = True  # the parts are built: backups can be restored before the first batch
 
     def phase_of_epoch(self, epoch):
         """The phase (:data:`PHASES`) of 0-based ``epoch``; strategies override it."""

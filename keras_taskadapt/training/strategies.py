@@ -76,7 +76,7 @@ class ThreeStep(HierarchicalTraining):
         super().__init__(encoder, decoder, side_branch, quantizer, **kwargs)
 
     @property
-    def epochs(self):
+    def total_epochs(self):
         """Keras epochs of the whole schedule."""
         return sum(self.step_epochs)
 
