@@ -3,11 +3,23 @@
 import numpy as np
 
 from export.artifact import ArtifactReport, artifact_size, seconds_per_call, staged_artifact
+from keras_taskadapt.errors import UserError
+
+
+def input_shape_of(model):
+    """The shape of one input of ``model``: its ``Input``'s, or for a subclassed model the one it was built on."""
+    inputs = getattr(model, "inputs", None)  # functional and sequential models
+    if inputs:
+        return tuple(inputs[0].shape[1:])
+    build_shape = (model.get_build_config() or {}).get("input_shape")
+    if build_shape is None:
+        raise UserError(f"model {model.name} has no known input shape; call it on a batch first")
+    return tuple(build_shape[1:])
 
 
 def sample_batch(model, batch_size=4, seed=0):
     """A batch of pixel-range values shaped like the model's input (0..255, float32)."""
-    shape = (batch_size,) + tuple(model.inputs[0].shape[1:])
+    shape = (batch_size,) + input_shape_of(model)
     return np.random.default_rng(seed).uniform(0, 255, size=shape).astype(np.float32)
 
 

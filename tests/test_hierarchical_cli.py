@@ -5,12 +5,19 @@ import json
 import numpy as np
 import pytest
 
+from keras_taskadapt import latent, training
 from keras_taskadapt.cli import main
 from keras_taskadapt.latent import LatentEntropyCoder
+from keras_taskadapt.tasks import hierarchical
 
 SMALL = ["--image-size", "16", "16", "--width", "0.125", "--latent-dim", "8", "--side-dim", "8",
          "--batch-size", "64", "--seed", "1"]
 KEYS = {"accuracy", "total_entropy_bits", "bits_per_image", "bpp", "latent_dim", "params", "flops"}
+
+
+def test_the_command_line_names_are_the_library_names():
+    assert hierarchical.TRAININGS == tuple(training.TRAINING_STRATEGIES)
+    assert hierarchical.ENTROPY_MODELS == latent.MODELS and hierarchical.TRUNCATIONS == latent.TRUNCATIONS
 
 
 @pytest.fixture(scope="module")

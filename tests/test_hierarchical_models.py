@@ -2,8 +2,8 @@
 (figure 3.3) and its quantizer."""
 import keras
 import numpy as np
-import pywt
 import pytest
+import pywt
 
 from keras_taskadapt.errors import UserError
 from keras_taskadapt.latent import LatentQuantizer

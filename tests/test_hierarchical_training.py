@@ -1,17 +1,36 @@
 """Hierarchical training strategies: which weights each phase moves, CE sub-batches, the
-self-supervised views and saving (seed 000 sections 3.3.1-3.3.2)."""
+self-supervised views, saving and a mirrored strategy (seed 000 sections 3.3.1-3.3.2)."""
+import json
+import subprocess
+import sys
+import textwrap
+
 import keras
 import numpy as np
 import pytest
 
 from keras_taskadapt.errors import UserError
 from keras_taskadapt.models.split_autoencoder import split_autoencoder
-from keras_taskadapt.training import PHASES, AugmentedViews, DuPHiL, EndToEnd, JointLoss, PhaseSchedule, ThreeStep
+from keras_taskadapt.models.wavelet_resnet import wavelet_resnet_classifier
+from keras_taskadapt.training import (
+    PHASES,
+    AugmentedViews,
+    DuPHiL,
+    EndToEnd,
+    JointLoss,
+    PhaseSchedule,
+    ThreeStep,
+)
 
 
 def _parts():
     keras.utils.set_random_seed(0)
     return split_autoencoder(3, (16, 16, 3), width=0.125, latent_dim=8, hidden_units=8, side_dim=8, seed=0)
+
+
+def _classifier_parts():  # figure 3.1: no quantizer, the side branch pools the module-2 map
+    keras.utils.set_random_seed(0)
+    return wavelet_resnet_classifier(3, (16, 16, 3), width=0.125, side_dim=8)
 
 
 def _data(count=32):
@@ -33,8 +52,9 @@ def _unchanged(before, after):
     return all(np.array_equal(a, b) for a, b in zip(before, after))
 
 
-def test_duphil_phase_1_moves_no_decoder_weight_and_phase_2_no_encoder_weight():
-    model = _compiled(DuPHiL(*_parts(), ce_batch_size=16))
+@pytest.mark.parametrize("parts", [_parts, _classifier_parts])
+def test_duphil_phase_1_moves_no_decoder_weight_and_phase_2_no_encoder_weight(parts):
+    model = _compiled(DuPHiL(*parts(), ce_batch_size=16))
     images, labels = _data(16)
     encoder, side, decoder = _values(model.encoder, model.side_branch), _values(model.side_branch), _values(model.decoder)
     history = model.fit(images, labels, batch_size=16, epochs=1, verbose=0, callbacks=[PhaseSchedule()])
@@ -49,7 +69,6 @@ def test_duphil_phase_1_moves_no_decoder_weight_and_phase_2_no_encoder_weight():
     assert model.phase == "decoder" and np.isfinite(history.history["ce_loss"][0])
     assert _unchanged(encoder, _values(model.encoder, model.side_branch))  # frozen: BN statistics too
     assert not _unchanged(decoder, _values(model.decoder))
-    assert _unchanged([np.ones(8, np.float32)], [np.array(model.quantizer.step_sizes)])
 
 
 def test_ce_phases_take_one_step_per_ce_batch_slice():
@@ -111,3 +130,47 @@ def test_a_saved_strategy_model_loads_with_its_schedule_and_weights(tmp_path):
     assert [loaded.phase_of_epoch(epoch) for epoch in range(3)] == ["encoder", "decoder", "finetune"]
     np.testing.assert_allclose(np.asarray(loaded(images)), np.asarray(model(images)), atol=1e-6)
     assert loaded.decoder_optimizer is not None and loaded.finetune_optimizer is not None
+
+
+# Two logical CPU devices must exist before TensorFlow initialises: a fresh interpreter.
+MIRRORED_SCRIPT = textwrap.dedent(
+    """
+    import json, os
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    import numpy as np
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    from keras_taskadapt.models.split_autoencoder import split_autoencoder
+    from keras_taskadapt.training import PhaseSchedule, ThreeStep
+
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (32, 16, 16, 3)).astype(np.float32)
+    batches = tf.data.Dataset.from_tensor_slices((images, rng.integers(0, 3, 32))).batch(16, drop_remainder=True)
+    with strategy.scope():
+        parts = split_autoencoder(3, (16, 16, 3), width=0.125, latent_dim=8, hidden_units=8, side_dim=8, seed=0)
+        model = ThreeStep(*parts, ce_batch_size=8, step_epochs=(1, 2, 1), n_views=2)
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), decoder_optimizer=keras.optimizers.Adam(1e-2),
+                      finetune_optimizer=keras.optimizers.Adam(1e-3))
+    history = model.fit(batches, epochs=4, verbose=0, callbacks=[PhaseSchedule()])
+    steps = [int(np.asarray(optimizer.iterations.value.values[0]))
+             for optimizer in (model.optimizer, model.decoder_optimizer, model.finetune_optimizer)]
+    print(json.dumps({"history": history.history, "steps": steps}))
+    """
+)
+
+
+@pytest.mark.slow
+def test_three_step_trains_under_a_mirrored_strategy():
+    done = subprocess.run([sys.executable, "-c", MIRRORED_SCRIPT], capture_output=True, text=True, timeout=600,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [PHASES[int(index)] for index in result["history"]["phase"]] == ["encoder", "encoder-ssl", "decoder",
+                                                                            "finetune"]
+    assert np.isfinite(result["history"]["ldr_loss"][:2]).all() and np.isfinite(result["history"]["ce_loss"][2:]).all()
+    # two batches per epoch; the CE phases split each replica's 8 images into slices of 8 / 2 replicas
+    assert result["steps"] == [4, 4, 4]

@@ -17,7 +17,7 @@ from keras_taskadapt.salinity.fitted_scalings import EmulatorScalings
 from keras_taskadapt.salinity.levenberg_marquardt import LevenbergMarquardt
 from keras_taskadapt.salinity.preprocessing_layers import AntecedentConvolution
 from keras_taskadapt.salinity.signature import read_signature
-from keras_taskadapt.salinity.training import learning_rate, train_emulator
+from keras_taskadapt.salinity.training import learning_rate, step_epochs, train_emulator
 from keras_taskadapt.tasks.salinity import MODEL_NAMES
 
 
@@ -65,6 +65,7 @@ def test_learning_rate_follows_the_paper_steps():
     assert [float(shorter(step)) for step in (19, 20, 44, 45)] == pytest.approx(
         [0.01, 1e-3, 1e-5, 5e-6])
     assert learning_rate("constant", epochs=5000, steps_per_epoch=10) == 0.001
+    assert step_epochs(200) == [80, 120, 160, 180] and step_epochs(40) == [16, 24, 32, 36]
 
 
 def test_station_without_targets_gets_no_update_in_multi_task_training(delta_dir):

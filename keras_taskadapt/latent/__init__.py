@@ -18,8 +18,16 @@ from keras_taskadapt.latent.entropy import (
     rounded_gaussian_entropy,
     total_entropy_bits,
 )
-from keras_taskadapt.latent.entropy_coder import MODELS, LatentEntropyCoder, bits_of_stream
-from keras_taskadapt.latent.quantizer import SEED_NOISE, LatentQuantizer, quantize_latent
+from keras_taskadapt.latent.entropy_coder import (
+    MODELS,
+    LatentEntropyCoder,
+    bits_of_stream,
+)
+from keras_taskadapt.latent.quantizer import (
+    SEED_NOISE,
+    LatentQuantizer,
+    quantize_latent,
+)
 from keras_taskadapt.latent.rate_curve import (
     BitExactnessError,
     entropy_accuracy_curve,

@@ -10,10 +10,14 @@ decoder. :func:`entropy_accuracy_curve` repeats it over the scale ``s`` of
 import keras
 import numpy as np
 
-from keras_taskadapt.latent.entropy import entropy_scaled_steps, entry_entropies, total_entropy_bits
+from keras_taskadapt.latent.entropy import (
+    entropy_scaled_steps,
+    entry_entropies,
+    total_entropy_bits,
+)
 from keras_taskadapt.latent.entropy_coder import LatentEntropyCoder, bits_of_stream
 from keras_taskadapt.latent.quantizer import quantize_latent
-from keras_taskadapt.run_directory import atomic_path
+from keras_taskadapt.run_directory import save_figure
 
 
 class BitExactnessError(RuntimeError):
@@ -89,7 +93,4 @@ def plot_rate_accuracy(curves, path, rate="total_entropy_bits"):
     axis.set_ylabel("test accuracy")
     axis.grid(alpha=0.3)
     axis.legend()
-    figure.tight_layout()
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, dpi=100)
-    plt.close(figure)
+    save_figure(figure, path)

@@ -24,7 +24,12 @@ from keras_taskadapt.errors import UserError
 from keras_taskadapt.latent.quantizer import SEED_NOISE, LatentQuantizer
 from keras_taskadapt.models.hierarchical_parts import HierarchicalParts
 from keras_taskadapt.models.resnet50_cifar import scaled_channels
-from keras_taskadapt.models.wavelet_resnet import MODULE_FILTERS, check_count, module3_classifier, wavelet_front
+from keras_taskadapt.models.wavelet_resnet import (
+    MODULE_FILTERS,
+    check_count,
+    module3_classifier,
+    wavelet_front,
+)
 
 #: Latent dimensions screened by section 3.3.2 ("Selecting Latent Dimensions").
 SCREENED_LATENT_DIMS = (32, 64, 128, 256, 512)

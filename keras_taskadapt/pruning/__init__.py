@@ -14,7 +14,11 @@ from keras_taskadapt.pruning.discriminative_power import (
     layer_discriminative_power,
     plot_best_filter_power,
 )
-from keras_taskadapt.pruning.structured import highest_scoring, prune_lowest, slice_channels
+from keras_taskadapt.pruning.structured import (
+    highest_scoring,
+    prune_lowest,
+    slice_channels,
+)
 
 __all__ = [
     "ChannelGroups",

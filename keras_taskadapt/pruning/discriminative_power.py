@@ -21,7 +21,7 @@ import numbers
 import numpy as np
 
 from keras_taskadapt.errors import UserError
-from keras_taskadapt.run_directory import atomic_path
+from keras_taskadapt.run_directory import save_figure
 
 #: Relative cut-off (``rtol``) of the singular values of ``S_w`` in its pseudo-inverse.
 PINV_RTOL = 1e-9
@@ -127,7 +127,4 @@ def plot_best_filter_power(curves, path, title="discriminative power of the best
     axis.set_title(title)
     axis.grid(alpha=0.3)
     axis.legend()
-    figure.tight_layout()
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, dpi=100)
-    plt.close(figure)
+    save_figure(figure, path)

@@ -119,9 +119,10 @@ def plot_station_histories(rows, stations, path):
     """Training and validation loss per epoch of each station's network (log scale)."""
     figure, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     for axis, prefix in zip(axes, ("loss", "val_loss")):
-        for station in stations:
+        for index, station in enumerate(stations):
             values = [row[f"{prefix}_{station}"] for row in rows]
-            axis.plot(range(1, len(rows) + 1), values, lw=0.9, label=station)
+            axis.plot(range(1, len(rows) + 1), values, lw=0.9, label=station,
+                      color=plt.cm.tab20(index % 20))
         axis.set_yscale("log")
         axis.set_xlabel("epoch")
         axis.set_title(f"{prefix} (scaled MSE)")

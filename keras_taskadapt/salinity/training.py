@@ -11,7 +11,9 @@
   LevenbergMarquardt`, whole training set per step, 150 epochs.
 - Early stopping (section 5.4.3): stop when the validation MSE has not improved for
   ``patience`` epochs and keep the best epoch's weights. As in the seed, the validation set is
-  the 20% held out by the split, the set the metrics are reported on.
+  the 20% held out by the split, the set the metrics are reported on. Section 5.3.1 runs its
+  whole schedule, so with ``schedule="steps"`` early stopping watches (and picks the best
+  weights) only from the last step on (epoch 180 of 200).
 
 Each network writes ``history.csv`` through the run contract of
 :func:`keras_taskadapt.experiment.fit_with_contract`.
@@ -48,6 +50,11 @@ def default_epochs(configuration):
     return DEFAULT_EPOCHS["lm" if configuration.optimizer == "lm" else configuration.schedule]
 
 
+def step_epochs(epochs):
+    """The epochs at which section 5.3.1's rate steps down, for a budget of ``epochs``."""
+    return [max(1, round(epochs * at / PAPER_STEPS["epochs"])) for at in PAPER_STEPS["at"]]
+
+
 def learning_rate(schedule, epochs, steps_per_epoch):
     """Adam's learning rate: section 5.3.1's steps fitted to ``epochs``, or 5.4.3's constant."""
     if schedule == "constant":
@@ -55,8 +62,7 @@ def learning_rate(schedule, epochs, steps_per_epoch):
     if schedule != "steps":
         raise ValueError(f"unknown schedule {schedule!r}")
     # PiecewiseConstantDecay keeps a rate up to and including its boundary step.
-    boundaries = [max(1, round(epochs * at / PAPER_STEPS["epochs"])) * steps_per_epoch - 1
-                  for at in PAPER_STEPS["at"]]
+    boundaries = [epoch * steps_per_epoch - 1 for epoch in step_epochs(epochs)]
     rates = [PAPER_STEPS["rate"]] + [PAPER_STEPS["rate"] * s for s in PAPER_STEPS["scale"]]
     return keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, rates)
 
@@ -101,8 +107,9 @@ def fit_network(network, train, test, *, optimizer, schedule, epochs, patience, 
         network.compile(optimizer=keras.optimizers.Adam(learning_rate(schedule, epochs, steps)),
                         loss=masked_mse)
         model = network
+    watch_from = step_epochs(epochs)[-1] if optimizer != "lm" and schedule == "steps" else 0
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
-                                         restore_best_weights=True)
+                                         restore_best_weights=True, start_from_epoch=watch_from)
     _, seconds = fit_with_contract(
         model, batches(*train, batch_size, seed), batches(*test, VALIDATION_BATCH),
         run=run, epochs=epochs, callbacks=[stop])

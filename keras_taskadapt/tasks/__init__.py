@@ -25,6 +25,8 @@ TASK_MODULES = {
     "export": {
         "qtables": "keras_taskadapt.tasks.export_qtables",
         "savedmodel": "keras_taskadapt.tasks.export_savedmodel",
+        "tflite": "keras_taskadapt.tasks.export_tflite",
+        "jcc-sensor": "keras_taskadapt.tasks.export_jcc_sensor",
     },
     "data": {
         "convert": "keras_taskadapt.tasks.data_convert",

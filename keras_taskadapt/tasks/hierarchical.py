@@ -20,8 +20,14 @@ information content), ``bpp`` (bits per pixel of the input image), ``latent_dim`
 
 import os
 
-from keras_taskadapt.tasks.options import add_data_options, add_run_options, add_training_options
+from keras_taskadapt.tasks.options import (
+    add_data_options,
+    add_run_options,
+    add_training_options,
+)
 
+# The library's names (training.TRAINING_STRATEGIES, latent.MODELS, latent.TRUNCATIONS),
+# repeated so that --help imports nothing heavy; test_hierarchical_cli checks they agree.
 TRAININGS = ("e2e", "joint", "duphil", "three-step")
 ENTROPY_MODELS = ("histogram", "gaussian")
 TRUNCATIONS = ("last", "discriminative")
@@ -197,7 +203,7 @@ def open_splits(args, ldr_batch_size=None, augment=False, repeat=False):
     size = source.size("train")
     if size is not None and size < ldr_batch_size:
         raise UserError(f"the training split has {size} images, fewer than one batch of {ldr_batch_size}")
-    common = dict(source=source, seed=args.seed, image_size=args.image_size)
+    common = {"source": source, "seed": args.seed, "image_size": args.image_size}
     train = load_dataset(split="train", batch_size=ldr_batch_size, shuffle=True, augment=augment, drop_remainder=True,
                          repeat=repeat, **common)
     plain = load_dataset(split="train", batch_size=args.batch_size, shuffle=False, **common)
@@ -210,7 +216,12 @@ def deployed_metrics(model, plain_train, test, args, image_pixels, run, label):
     with ``--quantization-scales`` the curve, its rows labelled ``label`` in the plots."""
     import numpy as np
 
-    from keras_taskadapt.latent import LatentEntropyCoder, entropy_accuracy_curve, latent_rate, latent_symbols
+    from keras_taskadapt.latent import (
+        LatentEntropyCoder,
+        entropy_accuracy_curve,
+        latent_rate,
+        latent_symbols,
+    )
     from keras_taskadapt.pruning import count_flops, count_params
     from keras_taskadapt.run_directory import write_csv
 

@@ -5,8 +5,18 @@
 phases by epoch (:data:`TRAINING_STRATEGIES` by their command-line names), switched by the
 :class:`PhaseSchedule` callback. :class:`AugmentedViews` makes the self-supervised views.
 """
-from keras_taskadapt.training.hierarchical_training import PHASES, HierarchicalTraining, PhaseSchedule
-from keras_taskadapt.training.strategies import TRAINING_STRATEGIES, DuPHiL, EndToEnd, JointLoss, ThreeStep
+from keras_taskadapt.training.hierarchical_training import (
+    PHASES,
+    HierarchicalTraining,
+    PhaseSchedule,
+)
+from keras_taskadapt.training.strategies import (
+    TRAINING_STRATEGIES,
+    DuPHiL,
+    EndToEnd,
+    JointLoss,
+    ThreeStep,
+)
 from keras_taskadapt.training.views import AugmentedViews
 
 __all__ = [

@@ -3,19 +3,19 @@
 Seed 000 sections 3.3.1-3.3.2 (seeds 001 and 002) train the parts of a
 :class:`~keras_taskadapt.models.hierarchical_parts.HierarchicalParts` model in phases:
 
-=============  ===========================================  ================================
-phase          loss                                         trained parts (optimizer)
-=============  ===========================================  ================================
-``e2e``        cross-entropy (CE)                           encoder, decoder (``optimizer``)
-``joint``      CE + lambda * LDR (the naive baseline)       encoder, decoder, side branch
-``encoder``    LDR ``Rc - R`` on class labels, eq. (3.1)    encoder, side branch (DuPHiL
+===============  =========================================  ==================================
+phase            loss                                       trained parts (optimizer)
+===============  =========================================  ==================================
+``e2e``          cross-entropy (CE)                         encoder, decoder (``optimizer``)
+``joint``        CE + lambda * LDR (the naive baseline)     encoder, decoder, side branch
+``encoder``      LDR ``Rc - R`` on class labels, eq. (3.1)  encoder, side branch (DuPHiL
                                                             phase 1, ``optimizer``)
-``encoder-ssl``LDR on augmentation groups, eq. (3.7)        encoder, side branch
-``decoder``    CE, encoder frozen (inference mode)          decoder (DuPHiL phase 2,
+``encoder-ssl``  LDR on augmentation groups, eq. (3.7)      encoder, side branch
+``decoder``      CE, encoder frozen (inference mode)        decoder (DuPHiL phase 2,
                                                             ``decoder_optimizer``)
-``finetune``   CE at a smaller learning rate                encoder, decoder (three-step
+``finetune``     CE at a smaller learning rate              encoder, decoder (three-step
                                                             step 3, ``finetune_optimizer``)
-=============  ===========================================  ================================
+===============  =========================================  ==================================
 
 The LDR codes are ``z = side_branch(y)`` on the encoder output ``y`` before quantization;
 the CE path runs ``decoder(quantizer(y))`` with the quantizer's training noise.

@@ -1,0 +1,88 @@
+"""TFLite model size and single-image latency on one core: float32, dynamic-range and int8.
+
+Issue 6, "Measure": the JCC sensor model (images -> quantized DCT coefficients, the learned
+tables of ``--jcc-model``, else standard quality-50 tables) and a CIFAR ResNet-20
+(``--resnet-model``, else freshly initialised), each converted in the three modes, int8
+calibrated on real CIFAR-10 training batches. Every ``.tflite`` runs with LiteRT on one
+thread; the latency is one 32x32 image per call, the median of ``--repeats`` calls, the best
+of ``--rounds`` rounds that visit all artifacts in turn (the machine is shared), so the
+int8 / float ratio comes from the same run. Parity is against the Keras model on 64 real
+test images: the share of identical coefficients for the sensor, the largest absolute
+difference of the class probabilities for the ResNet.
+
+    python benchmarks/bench_tflite.py [--jcc-model M.keras] [--resnet-model R.keras] [--repeats 200]
+"""
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+
+from export import LiteRTModel, export_tflite, jcc_sensor_model, representative_data  # noqa: E402
+from export.artifact import seconds_per_call  # noqa: E402
+from export.keras_file import load_keras_model  # noqa: E402
+from export.tflite import MODES  # noqa: E402
+from keras_taskadapt.data import load_dataset  # noqa: E402
+from keras_taskadapt.jpeg import JointCompressionClassifier, JpegCodec  # noqa: E402
+from keras_taskadapt.models import cifar_resnet  # noqa: E402
+
+DEFAULT_CIFAR = Path(__file__).resolve().parents[2] / "shared" / "data" / "images" / "cifar10-jpeg-q75"
+
+
+def jcc_model(path):
+    """The JCC model at ``path``, or a ResNet-20 behind a codec with standard quality-50 tables."""
+    if path:
+        return load_keras_model(path)
+    return JointCompressionClassifier(JpegCodec(initial_tables=50), cifar_resnet(10, (32, 32, 3), depth=20))
+
+
+def benchmark_models(args):
+    """``{name: Keras model}``: the JCC sensor and the ResNet-20."""
+    resnet = load_keras_model(args.resnet_model) if args.resnet_model else cifar_resnet(10, (32, 32, 3), depth=20)
+    return {"jcc-sensor": jcc_sensor_model(jcc_model(args.jcc_model)), "resnet20": resnet}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cifar", default=str(DEFAULT_CIFAR), help="folder of the CIFAR-10 TFRecords")
+    parser.add_argument("--jcc-model", default=None, help="a .keras JCC model (default: standard q50 tables)")
+    parser.add_argument("--resnet-model", default=None, help="a .keras ResNet-20 (default: freshly initialised)")
+    parser.add_argument("--calibration-batches", type=int, default=8, help="int8 calibration batches of 32")
+    parser.add_argument("--repeats", type=int, default=200, help="timed single-image calls per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over all artifacts; the best median counts")
+    args = parser.parse_args()
+
+    spec = f"tfrecord:{args.cifar}/*.tfrecord"
+    train = load_dataset(spec, "train", batch_size=32, shuffle=True, seed=0)
+    images, _ = next(iter(load_dataset(spec, "test", batch_size=64, shuffle=False)))
+    batch = np.asarray(images, np.float32)
+
+    reports, runners = {}, {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, model in benchmark_models(args).items():
+            for mode in MODES:
+                path = os.path.join(folder, f"{name}-{mode}.tflite")
+                reports[name, mode] = export_tflite(model, path, mode=mode, batch=batch,
+                                                    representative=representative_data(train, args.calibration_batches))
+                runners[name, mode] = LiteRTModel(path, num_threads=1)
+        latency = {key: float("inf") for key in runners}
+        for _ in range(args.rounds):
+            for key, runner in runners.items():
+                single = batch[:1]
+                latency[key] = min(latency[key], seconds_per_call(lambda: runner.run(single), args.repeats))
+
+    print(f"{'model':<11} {'mode':<8} {'KB':>8} {'ms/image':>9} {'x float':>8}  parity")
+    for (name, mode), report in reports.items():
+        ratio = latency[name, mode] / latency[name, "float"]
+        parity = ", ".join(f"{key} {value:.4g}" for key, value in report.parity.items())
+        print(f"{name:<11} {mode:<8} {report.size_bytes / 1024:8.1f} {1000 * latency[name, mode]:9.3f} "
+              f"{ratio:8.2f}  {parity}")
+
+
+if __name__ == "__main__":
+    main()
