@@ -10,10 +10,12 @@ input on this CPU and the parity against the Keras model.
   run with :class:`LiteRTModel` (LiteRT).
 - :func:`jcc_sensor_model`, :func:`export_jcc_sensor`: a JCC model's encoder as a sensor model,
   images -> quantized DCT coefficients.
+- :func:`load_keras_model`: a ``.keras`` file with the package modules it names imported.
 """
 
 from export.artifact import ArtifactReport, staged_artifact
 from export.jcc_sensor import export_jcc_sensor, jcc_sensor_model
+from export.keras_file import load_keras_model
 from export.litert_runner import LiteRTModel
 from export.savedmodel import export_savedmodel
 from export.tflite import MODES, convert_to_tflite, export_tflite, representative_data
@@ -27,6 +29,7 @@ __all__ = [
     "export_savedmodel",
     "export_tflite",
     "jcc_sensor_model",
+    "load_keras_model",
     "representative_data",
     "staged_artifact",
 ]

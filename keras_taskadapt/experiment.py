@@ -76,3 +76,15 @@ def fit_with_contract(model, train, validation, *, run, epochs, resume=False, ca
         verbose=progress_verbosity(),
     )
     return history, time.perf_counter() - started
+
+
+def run_bookkeeping(run, source, seconds):
+    """The metrics.json keys every training run reports besides its own results."""
+    return {
+        "train_seconds": seconds,
+        "epochs": len(run.read_history()),
+        "train_examples": source.size("train"),
+        "test_examples": source.size("test"),
+        "skipped_records": source.skipped_records,
+        "dataset": source.name,
+    }

@@ -129,6 +129,13 @@ class RunDirectory:
             model.save(temporary)
         return self.file(name)
 
+    def finish(self, model, metrics):
+        """Write the model, ``metrics.json`` and the history plot of a finished training run."""
+        self.save_model(model)
+        self.write_metrics(metrics)
+        self.plot_history()
+        return metrics
+
     def read_history(self):
         """Rows of ``history.csv`` as dicts of floats (``epoch`` as int)."""
         if not os.path.exists(self.history_path):

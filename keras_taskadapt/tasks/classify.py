@@ -39,6 +39,11 @@ def open_data(args):
     return source, train, test
 
 
+def input_shape(args, source):
+    """(H, W, 3) the model takes: ``--image-size`` if given, else the data set's image shape."""
+    return tuple(args.image_size) + (3,) if args.image_size else tuple(source.image_shape)
+
+
 def steps_per_epoch(args, source):
     """Training steps per epoch where the split size is known (else ``None``)."""
     if args.steps_per_epoch:
@@ -60,7 +65,7 @@ def sgd_with_cosine_decay(args, steps):
 def train_classifier(args, out):
     """Train one classifier into ``out``; returns its metrics."""
     from keras_taskadapt.distribute import make_strategy
-    from keras_taskadapt.experiment import fit_with_contract, seed_everything
+    from keras_taskadapt.experiment import fit_with_contract, run_bookkeeping, seed_everything
     from keras_taskadapt.models import cifar_resnet
     from keras_taskadapt.run_directory import RunDirectory
 
@@ -68,9 +73,8 @@ def train_classifier(args, out):
     seed_everything(args.seed, args.deterministic_ops)
     source, train, test = open_data(args)
     steps = steps_per_epoch(args, source)
-    input_shape = tuple(args.image_size) + (3,) if args.image_size else source.image_shape
     with make_strategy(args.strategy).scope():
-        model = cifar_resnet(source.num_classes, input_shape, depth=args.depth, width=args.width,
+        model = cifar_resnet(source.num_classes, input_shape(args, source), depth=args.depth, width=args.width,
                              weight_decay=args.weight_decay)
         model.compile(optimizer=sgd_with_cosine_decay(args, steps),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -78,21 +82,9 @@ def train_classifier(args, out):
     history, seconds = fit_with_contract(model, train, test, run=run, epochs=args.epochs, resume=args.resume,
                                          steps_per_epoch=args.steps_per_epoch)
     scores = model.evaluate(test, return_dict=True, verbose=0)
-    metrics = {
-        "accuracy": scores["accuracy"],
-        "loss": scores["loss"],
-        "train_seconds": seconds,
-        "epochs": len(run.read_history()),
-        "params": model.count_params(),
-        "train_examples": source.size("train"),
-        "test_examples": source.size("test"),
-        "skipped_records": source.skipped_records,
-        "dataset": source.name,
-    }
-    run.save_model(model)
-    run.write_metrics(metrics)
-    run.plot_history()
-    return metrics
+    metrics = {"accuracy": scores["accuracy"], "loss": scores["loss"], "params": model.count_params(),
+               **run_bookkeeping(run, source, seconds)}
+    return run.finish(model, metrics)
 
 
 def train(args):

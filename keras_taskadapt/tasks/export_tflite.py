@@ -37,7 +37,7 @@ def export_data(args):
     if args.dataset is None:
         return None, None
     source = open_dataset(args.dataset, data_dir=args.data_dir, skip_corrupt=args.skip_corrupt)
-    common = dict(source=source, batch_size=args.batch_size, image_size=args.image_size)
+    common = {"source": source, "batch_size": args.batch_size, "image_size": args.image_size}
     train = load_dataset(split="train", shuffle=True, **common)
     images, _ = next(iter(load_dataset(split="test", shuffle=False, **common)))
     return train, np.asarray(images, np.float32)

@@ -20,6 +20,7 @@ information content), ``bpp`` (bits per pixel of the input image), ``latent_dim`
 
 import os
 
+from keras_taskadapt.tasks.classify import input_shape as model_input_shape
 from keras_taskadapt.tasks.options import (
     add_data_options,
     add_run_options,
@@ -257,7 +258,7 @@ def plot_curves(run, curves):
 def train_hierarchical(args, out):
     """Train one hierarchical model into ``out``; returns its metrics."""
     from keras_taskadapt.distribute import make_strategy
-    from keras_taskadapt.experiment import fit_with_contract, seed_everything
+    from keras_taskadapt.experiment import fit_with_contract, run_bookkeeping, seed_everything
     from keras_taskadapt.run_directory import RunDirectory
     from keras_taskadapt.training import PhaseSchedule
 
@@ -265,7 +266,7 @@ def train_hierarchical(args, out):
     run = RunDirectory(out)
     seed_everything(args.seed, args.deterministic_ops)
     source, train, plain_train, test = open_splits(args, args.ldr_batch_size, args.augment, bool(args.steps_per_epoch))
-    input_shape = tuple(args.image_size) + (3,) if args.image_size else source.image_shape
+    input_shape = model_input_shape(args, source)
     with make_strategy(args.strategy).scope():
         parts = initial_parts(args, source, input_shape, plain_train)
         model = build_training(args, parts)
@@ -278,17 +279,9 @@ def train_hierarchical(args, out):
         **deployed_metrics(model, plain_train, test, args, input_shape[0] * input_shape[1], run, args.training),
         "loss": scores["loss"],
         "training": args.training,
-        "train_seconds": seconds,
-        "epochs": len(run.read_history()),
-        "train_examples": source.size("train"),
-        "test_examples": source.size("test"),
-        "skipped_records": source.skipped_records,
-        "dataset": source.name,
+        **run_bookkeeping(run, source, seconds),
     }
-    run.save_model(model)
-    run.write_metrics(metrics)
-    run.plot_history()
-    return metrics
+    return run.finish(model, metrics)
 
 
 def summary_line(metrics):
@@ -320,7 +313,7 @@ def evaluate(args):
     run = RunDirectory(args.out)
     source, _, plain_train, test = open_splits(args)
     shape = tuple(model.encoder.input.shape[1:])
-    data_shape = tuple(args.image_size) + (3,) if args.image_size else source.image_shape
+    data_shape = model_input_shape(args, source)
     if data_shape is not None and tuple(data_shape) != shape:
         raise UserError(f"--model takes images of {shape}, the data has {tuple(data_shape)} (use --image-size)")
     metrics = {**deployed_metrics(model, plain_train, test, args, shape[0] * shape[1], run, model.name),
@@ -359,7 +352,7 @@ def sweep_latent_dim(args):
     run = RunDirectory(args.out)
     seed_everything(args.seed, args.deterministic_ops)
     source, train_batches, test = open_data(args)
-    input_shape = tuple(args.image_size) + (3,) if args.image_size else source.image_shape
+    input_shape = model_input_shape(args, source)
 
     def build(hp):
         parts = split_autoencoder(source.num_classes, input_shape, depth=args.depth, width=args.width,

@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from keras_taskadapt.tasks.classify import open_data, steps_per_epoch
+from keras_taskadapt.tasks.classify import input_shape, open_data, steps_per_epoch
 from keras_taskadapt.tasks.options import add_data_options, add_run_options, add_training_options
 
 CLASSIFIERS = ("resnet20", "resnet50", "wrn", "dct")
@@ -147,7 +147,7 @@ def save_tables(run, model, title):
 def train_jcc(args, out):
     """Train one JCC or baseline model into ``out``; returns its metrics."""
     from keras_taskadapt.distribute import make_strategy
-    from keras_taskadapt.experiment import fit_with_contract, seed_everything
+    from keras_taskadapt.experiment import fit_with_contract, run_bookkeeping, seed_everything
     from keras_taskadapt.jpeg import AlternatingPhases
     from keras_taskadapt.run_directory import RunDirectory
 
@@ -156,9 +156,8 @@ def train_jcc(args, out):
     seed_everything(args.seed, args.deterministic_ops)
     source, train, test = open_data(args)
     steps = steps_per_epoch(args, source)
-    input_shape = tuple(args.image_size) + (3,) if args.image_size else source.image_shape
     with make_strategy(args.strategy).scope():
-        model = build_model(args, source.num_classes, input_shape)
+        model = build_model(args, source.num_classes, input_shape(args, source))
         total = args.epochs * steps if steps else None
         model.compile(
             optimizer=adam_with_cosine_decay(args.learning_rate, total),
@@ -174,17 +173,11 @@ def train_jcc(args, out):
         **real_jpeg_metrics(model, test, args.eval_examples),
         **run_options(args),
         "simulated_accuracy": simulated["accuracy"],
-        "train_seconds": seconds,
-        "epochs": len(run.read_history()),
         "params": model.classifier.count_params(),
-        "skipped_records": source.skipped_records,
-        "dataset": source.name,
+        **run_bookkeeping(run, source, seconds),
     }
-    run.save_model(model)
     save_tables(run, model, f"{args.mode} on {source.name}")
-    run.write_metrics(metrics)
-    run.plot_history()
-    return metrics
+    return run.finish(model, metrics)
 
 
 def summary_line(metrics):
