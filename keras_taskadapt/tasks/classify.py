@@ -99,16 +99,12 @@ def add_evaluate_arguments(parser):
 
 
 def evaluate(args):
-    import keras
-
+    from export.keras_file import load_keras_model
     from keras_taskadapt.data import load_dataset, open_dataset
-    from keras_taskadapt.errors import UserError
     from keras_taskadapt.run_directory import RunDirectory
 
-    if not os.path.isfile(args.model):
-        raise UserError(f"--model {args.model}: no such file")
     run = RunDirectory(args.out)
-    model = keras.models.load_model(args.model)
+    model = load_keras_model(args.model)
     source = open_dataset(args.dataset, data_dir=args.data_dir, skip_corrupt=args.skip_corrupt)
     test = load_dataset(source=source, split="test", batch_size=args.batch_size, image_size=args.image_size)
     scores = model.evaluate(test, return_dict=True, verbose=0)

@@ -8,16 +8,10 @@ def add_arguments(parser):
 
 
 def run(args):
-    import os
-
-    import keras
-
     from export import export_savedmodel
-    from keras_taskadapt.errors import UserError
+    from export.keras_file import load_keras_model
 
-    if not os.path.isfile(args.model):
-        raise UserError(f"--model {args.model}: no such file")
-    report = export_savedmodel(keras.models.load_model(args.model), args.out, force=args.force)
+    report = export_savedmodel(load_keras_model(args.model), args.out, force=args.force)
     print(f"SavedModel in {args.out}: {report.size_bytes} bytes, "
           f"{report.latency_ms_per_input:.2f} ms per input, max |diff| {report.parity['max_abs_diff']:.2e}")
 

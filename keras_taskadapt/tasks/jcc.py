@@ -199,14 +199,11 @@ def add_evaluate_arguments(parser):
 
 
 def load_jcc_model(path):
-    import keras
-
+    from export.keras_file import load_keras_model
     from keras_taskadapt.errors import UserError
     from keras_taskadapt.jpeg import JointCompressionClassifier
 
-    if not os.path.isfile(path):
-        raise UserError(f"--model {path}: no such file")
-    model = keras.models.load_model(path)
+    model = load_keras_model(path)
     if not isinstance(model, JointCompressionClassifier):
         raise UserError(f"--model {path}: not a JCC model (written by train jcc)")
     return model
