@@ -96,7 +96,7 @@ def main():
         # per station is a multiply-add, so the network is the model a user would call.
         separately = [lambda x, network=network: network.predict(x, batch_size=4096, verbose=0)
                       for network in networks]
-        together = [lambda x: emulator.predict(x, batch_size=4096, verbose=0)]
+        together = [lambda x, model=emulator: model.predict(x, batch_size=4096, verbose=0)]
         results[name] = {
             "label": CONFIGURATIONS[name].label,
             "networks": len(networks),

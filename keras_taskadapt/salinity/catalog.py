@@ -5,8 +5,8 @@ step schedule of section 5.3.1 (LM: its own 150-epoch loop). Section 5.5.2: MLP,
 GRU, Res-LSTM, Res-GRU, trained with the constant learning rate of section 5.4.3. All stop early
 on the validation MSE (section 5.4.3).
 """
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from keras_taskadapt.salinity.ann import mtl_network, stl_network
 from keras_taskadapt.salinity.recurrent import recurrent_network, residual_network

@@ -79,7 +79,8 @@ class LevenbergMarquardt(keras.Model):
         flat = tf.concat([tf.reshape(v.value, [-1]) for v in variables], axis=0)
 
         def loss_at(weights):
-            return tf.reduce_sum(tf.square(self._residuals(weights, inputs, target, present))) / count
+            residuals = self._residuals(weights, inputs, target, present)
+            return tf.reduce_sum(tf.square(residuals)) / count
 
         jacobian = self._jacobian(flat, inputs, target, present)
         residuals = tf.reshape(self._residuals(flat, inputs, target, present), [-1, 1])
@@ -98,7 +99,8 @@ class LevenbergMarquardt(keras.Model):
             candidate_loss = loss_at(candidate)
             better = candidate_loss < loss
             return (tf.where(better, mu / self.factor, mu * self.factor), better,
-                    tf.where(better, candidate, weights), tf.where(better, candidate_loss, new_loss))
+                    tf.where(better, candidate, weights),
+                    tf.where(better, candidate_loss, new_loss))
 
         mu, _, weights, new_loss = tf.while_loop(
             untried, try_step, (self.mu.value, tf.constant(False), flat, loss))

@@ -12,11 +12,11 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from keras_taskadapt.run_directory import atomic_path  # noqa: E402
-from keras_taskadapt.salinity.metrics import RANGES  # noqa: E402
+from keras_taskadapt.run_directory import atomic_path
+from keras_taskadapt.salinity.metrics import RANGES
 
 BOX_METRICS = {"r2": "r$^2$", "bias_pct": "percent bias (%)", "rsr": "RSR", "nse": "NSE"}
 """The four metrics of figures 5.8, 5.10 and 5.11, key: axis label."""

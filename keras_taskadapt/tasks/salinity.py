@@ -190,7 +190,8 @@ def evaluate(args):
         model = keras.models.load_model(args.model)
     except (ValueError, OSError, KeyError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise UserError(f"--model {args.model}: cannot load it as a Keras model ({reason})") from None
+        raise UserError(f"--model {args.model}: cannot load it as a Keras model "
+                        f"({reason})") from None
     signature = read_signature(model, args.model)
     run = RunDirectory(args.out)
     windows = make_windows(_read(args, signature.inputs, signature.stations), signature.lead,
@@ -245,8 +246,8 @@ def sweep(args):
 
 COMMANDS = {
     ("train", "salinity"): (add_train_arguments, train,
-                            "Delta salinity emulator (STL/MTL ANNs, trainable pre-processing, "
-                            "Res-RNNs) on DWR CalSim-ANN CSV files"),
+                            ("Delta salinity emulator (STL/MTL ANNs, trainable pre-processing, "
+                             "Res-RNNs) on DWR CalSim-ANN CSV files")),
     ("evaluate", "salinity"): (add_evaluate_arguments, evaluate,
                                "score a saved salinity emulator on CSV files"),
     ("sweep", "salinity"): (add_sweep_arguments, sweep,
