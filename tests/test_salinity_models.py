@@ -234,3 +234,20 @@ def test_evaluating_what_is_not_an_emulator_is_one_line_and_exit_2(delta_dir, tm
     assert main(["evaluate", "salinity", "--model", str(tmp_path / "broken.keras")] + data) == 2
     error = capsys.readouterr().err.strip()
     assert "cannot load it" in error and "\n" not in error
+
+
+def test_savedmodel_serves_raw_windows_in_physical_units(delta_dir, tmp_path):
+    from export import export_savedmodel
+
+    windows = _windows(delta_dir, name="dsm2_base_1.csv")
+    train, test = random_split(windows, seed=0)
+    trained = train_emulator(CONFIGURATIONS["mtl-conv-p"], train, test, run=RunDirectory(tmp_path / "run"),
+                             epochs=1, batch_size=64)
+    batch = test.raw[:64].astype(np.float32)
+    report = export_savedmodel(trained.model, str(tmp_path / "served"), batch=batch)
+    reloaded = tf.saved_model.load(str(tmp_path / "served"))
+    served = reloaded.serve(tf.constant(batch)).numpy()
+    expected = trained.model.predict(batch, verbose=0)
+    assert np.nanmin(train.targets) > 50  # EC in uS/cm, not the [0.1, 0.9] scale
+    np.testing.assert_allclose(served, expected, rtol=1e-5)
+    assert report.parity["max_abs_diff"] <= 1e-5 * np.abs(expected).max()
