@@ -9,7 +9,6 @@ from tfrecords_tools.framing import scan_file
 from tfrecords_tools.verify import expand_glob, verify_files
 
 AUTOTUNE = tf.data.AUTOTUNE
-KINDS = ("image", "dense", "sparse")
 DECODE_BATCH = 256
 
 
