@@ -60,9 +60,11 @@ def fit_with_contract(model, train, validation, *, run, epochs, resume=False, ca
     """
     import keras
 
+    from keras_taskadapt.history_logger import HistoryLogger
+
     prepare_resume(run, resume)
     contract = [  # the history row is written before the backup that counts its epoch as done
-        keras.callbacks.CSVLogger(run.history_path, append=resume),
+        HistoryLogger(run.history_path, columns=getattr(model, "history_columns", None), append=resume),
         keras.callbacks.BackupAndRestore(run.backup_dir),
     ]
     started = time.perf_counter()

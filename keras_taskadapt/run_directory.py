@@ -137,12 +137,13 @@ class RunDirectory:
         return metrics
 
     def read_history(self):
-        """Rows of ``history.csv`` as dicts of floats (``epoch`` as int)."""
+        """Rows of ``history.csv`` as dicts of floats (``epoch`` as int; an empty cell, a metric
+        the epoch did not log, as NaN)."""
         if not os.path.exists(self.history_path):
             return []
         with open(self.history_path, newline="") as handle:
             return [
-                {key: (int(value) if key == "epoch" else float(value)) for key, value in row.items()}
+                {key: (int(value) if key == "epoch" else float(value or "nan")) for key, value in row.items()}
                 for row in csv.DictReader(handle)
             ]
 
@@ -152,7 +153,8 @@ class RunDirectory:
             if os.path.exists(self.history_path):
                 os.remove(self.history_path)
             return
-        write_csv(self.history_path, rows)
+        write_csv(self.history_path, [{key: "" if value != value else value for key, value in row.items()}
+                                      for row in rows])  # NaN (value != value) back to an empty cell
 
     def plot_history(self, name="training.png"):
         """A PNG of every logged curve (train and validation side by side per metric)."""

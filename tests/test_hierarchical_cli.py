@@ -41,8 +41,12 @@ def test_train_writes_the_run_folder_and_the_rate_metrics(duphil_run):
     assert metrics["bits_per_image"] * metrics["test_examples"] % 32 == 0  # whole 32-bit words
     assert metrics["params"] > metrics["encoder_params"] > 0 and metrics["flops"] > metrics["encoder_flops"] > 0
     with open(duphil_run / "history.csv") as handle:
-        phases = [float(row["phase"]) for row in csv.DictReader(handle)]
-    assert phases == [2.0, 4.0]  # "encoder", then "decoder"
+        rows = list(csv.DictReader(handle))
+    assert [float(row["phase"]) for row in rows] == [2.0, 4.0]  # "encoder", then "decoder"
+    encoder_epoch, decoder_epoch = rows
+    assert encoder_epoch["ce_loss"] == encoder_epoch["accuracy"] == "" and float(encoder_epoch["ldr_loss"]) < 0
+    assert decoder_epoch["ldr_loss"] == "" and float(decoder_epoch["ce_loss"]) > 0
+    assert all(value not in ("nan", "NA") for row in rows for value in row.values())
     with open(duphil_run / "rate_curve.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert [float(row["scale"]) for row in rows] == [0.5, 4.0]

@@ -17,8 +17,10 @@ VERBS = {
 
 TASK_MODULES = {
     "train": {"jcc": "keras_taskadapt.tasks.jcc", "classify": "keras_taskadapt.tasks.classify",
+              "prune": "keras_taskadapt.tasks.pruning",
               "salinity": "keras_taskadapt.tasks.salinity", "hierarchical": "keras_taskadapt.tasks.hierarchical"},
     "evaluate": {"jcc": "keras_taskadapt.tasks.jcc", "classify": "keras_taskadapt.tasks.classify",
+                 "discriminative-power": "keras_taskadapt.tasks.pruning",
                  "salinity": "keras_taskadapt.tasks.salinity", "hierarchical": "keras_taskadapt.tasks.hierarchical"},
     "sweep": {"jcc": "keras_taskadapt.tasks.jcc", "classify": "keras_taskadapt.tasks.classify",
               "salinity": "keras_taskadapt.tasks.salinity", "latent-dim": "keras_taskadapt.tasks.hierarchical"},

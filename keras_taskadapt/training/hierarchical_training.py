@@ -17,8 +17,15 @@ phase            loss                                       trained parts (optim
                                                             step 3, ``finetune_optimizer``)
 ===============  =========================================  ==================================
 
-The LDR codes are ``z = side_branch(y)`` on the encoder output ``y`` before quantization;
-the CE path runs ``decoder(quantizer(y))`` with the quantizer's training noise.
+Both losses read the latent as the channel delivers it in training, ``y + u`` with the
+quantizer's noise ``u`` (section 3.3.1, "Zero Gradient"): the CE path runs
+``decoder(quantizer(y))`` and the LDR codes are ``z = side_branch(quantizer(y))``. The LDR
+normalises each ``z`` (eq. (3.2)) and so cannot see the scale of ``y``; on the noise-free
+latent, phase 1 is free to shrink ``y`` until rounding maps nearly every entry to 0 (our
+CIFAR-10 DuPHiL runs collapsed to 1.2 bits of total latent entropy and chance accuracy).
+Through the noise, a shrinking ``y`` drowns its own class structure, so the LDR keeps ``y``
+on the scale of the quantization step, the robustness to quantization error the section
+asks of the encoder.
 
 Batch sizes: the LDR needs large batches (the seed: 1000) while CE trains on smaller ones
 (the seed: 200). A training batch is the LDR batch; the CE phases split it into slices of
@@ -33,8 +40,6 @@ A strategy (:mod:`keras_taskadapt.training.strategies`) is a subclass that says 
 each epoch runs (:meth:`HierarchicalTraining.phase_of_epoch`); :class:`PhaseSchedule` switches
 the phase at the start of every epoch and retraces the training function.
 """
-import math
-
 import keras
 import tensorflow as tf
 from keras import ops
@@ -51,8 +56,8 @@ PHASE_PLANS = {
     "finetune": ("ce", ("encoder", "decoder"), "finetune_optimizer"),
 }
 PHASES = tuple(PHASE_PLANS)
-#: Metrics each kind of phase updates; the others are logged as NaN in its epochs, and the
-#: index of the phase in :data:`PHASES` is logged as ``phase``.
+#: Metrics each kind of phase updates and logs (``history.csv`` leaves the others' cells
+#: empty in its epochs); the index of the phase in :data:`PHASES` is logged as ``phase``.
 _LOGGED = {
     "ce": ("loss", "ce_loss", "accuracy"),
     "joint": ("loss", "ce_loss", "ldr_loss", "accuracy"),
@@ -164,9 +169,18 @@ class HierarchicalTraining(keras.Model):
             self._update(optimizer, variables, parts, self._ldr_objective, images, labels,
                          self_supervised=kind == "ldr-ssl")
         logged = _LOGGED[kind]
-        logs = {metric.name: metric.result() if metric.name in logged else math.nan
-                for metric in (self._loss_tracker, self.ce_tracker, self.ldr_tracker, self.accuracy_metric)}
+        logs = {metric.name: metric.result() for metric in self._logged_metrics() if metric.name in logged}
         return {**logs, "phase": float(PHASES.index(self.phase))}
+
+    def _logged_metrics(self):
+        return (self._loss_tracker, self.ce_tracker, self.ldr_tracker, self.accuracy_metric)
+
+    @property
+    def history_columns(self):
+        """Columns of ``history.csv`` over all phases: every training metric, ``phase`` and
+        the validation metrics of :meth:`test_step`."""
+        names = sorted(metric.name for metric in self._logged_metrics())
+        return names + ["phase", "val_accuracy", "val_loss"]
 
     def test_step(self, data):
         images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
@@ -191,25 +205,28 @@ class HierarchicalTraining(keras.Model):
     def _cross_entropy(self, labels, probabilities):
         return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, probabilities))
 
-    def _classify(self, latent, labels):
-        """Tracked CE of ``decoder(quantizer(latent))`` with training noise: ``(CE, batch size)``."""
-        if self.quantizer is not None:
-            latent = self.quantizer(latent, training=True)
-        probabilities = self.decoder(latent, training=True)
+    def _transmitted(self, latent):
+        """``quantizer(latent)`` with its training noise (the latent itself without a quantizer)."""
+        return latent if self.quantizer is None else self.quantizer(latent, training=True)
+
+    def _classify(self, transmitted, labels):
+        """Tracked CE of ``decoder(transmitted)``: ``(CE, batch size)``."""
+        probabilities = self.decoder(transmitted, training=True)
         cross_entropy = self._cross_entropy(labels, probabilities)
         batch = ops.shape(labels)[0]
         self.ce_tracker.update_state(cross_entropy, sample_weight=batch)
         self.accuracy_metric.update_state(labels, probabilities)
         return cross_entropy, batch
 
-    def _rate_reduction(self, latent, labels, loss_function):
-        """Tracked LDR ``Rc - R`` of the side-branch codes of ``latent`` (global batch, / replicas)."""
-        ldr = loss_function(labels, self.side_branch(latent, training=True))
+    def _rate_reduction(self, transmitted, labels, loss_function):
+        """Tracked LDR ``Rc - R`` of the side-branch codes of ``transmitted`` (global batch, / replicas)."""
+        ldr = loss_function(labels, self.side_branch(transmitted, training=True))
         self.ldr_tracker.update_state(ldr * _replicas())
         return ldr
 
     def _ce_objective(self, images, labels, encoder_training):
-        cross_entropy, batch = self._classify(self.encoder(images, training=encoder_training), labels)
+        latent = self.encoder(images, training=encoder_training)
+        cross_entropy, batch = self._classify(self._transmitted(latent), labels)
         return cross_entropy / _replicas(), batch
 
     def _ldr_objective(self, images, labels, self_supervised=False):
@@ -218,12 +235,13 @@ class HierarchicalTraining(keras.Model):
             labels = augmentation_groups(ops.shape(images)[0], self.views.n_views)
             images = self.views(images)
             loss_function = self.ssl_loss
-        return self._rate_reduction(self.encoder(images, training=True), labels, loss_function), 1
+        transmitted = self._transmitted(self.encoder(images, training=True))
+        return self._rate_reduction(transmitted, labels, loss_function), 1
 
     def _joint_objective(self, images, labels):
-        latent = self.encoder(images, training=True)
-        ldr = self._rate_reduction(latent, labels, self.ldr_loss)
-        cross_entropy, batch = self._classify(latent, labels)
+        transmitted = self._transmitted(self.encoder(images, training=True))
+        ldr = self._rate_reduction(transmitted, labels, self.ldr_loss)
+        cross_entropy, batch = self._classify(transmitted, labels)
         return cross_entropy / _replicas() + self.lam * ldr, batch
 
     def _ce_slices(self, images, labels):
