@@ -174,3 +174,16 @@ def test_three_step_trains_under_a_mirrored_strategy():
     assert np.isfinite(result["history"]["ldr_loss"][:2]).all() and np.isfinite(result["history"]["ce_loss"][2:]).all()
     # two batches per epoch; the CE phases split each replica's 8 images into slices of 8 / 2 replicas
     assert result["steps"] == [4, 4, 4]
+
+
+def test_the_ldr_reads_the_noisy_latent_so_shrinking_it_does_not_pay():
+    """A shrunk latent drowns in the quantizer noise: its LDR is worse, not equal (collapse guard)."""
+    model = DuPHiL(*_parts(), ce_batch_size=16)
+    labels = np.repeat(np.arange(3), 64)
+    centres = np.random.default_rng(1).normal(size=(3, 8)).astype(np.float32)
+    latent = centres[labels] * 8.0  # three well-separated classes on the scale of the steps
+
+    def ldr(scale):
+        return float(model._rate_reduction(model._transmitted(latent * scale), labels, model.ldr_loss))
+
+    assert ldr(0.001) > ldr(1.0) + 1.0  # Rc - R, minimised: larger is worse
