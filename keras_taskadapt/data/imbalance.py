@@ -45,19 +45,21 @@ def kept_examples(labels, classes, remove, seed):
 
 
 def imbalanced(source, classes, remove, seed=0):
-    """``source`` whose training split lacks ``remove`` examples of each of ``classes`` (names or indices)."""
+    """``source`` whose training split lacks ``remove`` examples of each of ``classes``
+    (label indices, :func:`class_indices`)."""
     import tensorflow as tf
 
-    indices = class_indices(classes, source.class_names)
-    keep = tf.constant(kept_examples(split_labels(source, "train"), indices, remove, seed))
+    keep = kept_examples(split_labels(source, "train"), classes, remove, seed)
+    kept_count = int(keep.sum())
+    mask = tf.constant(keep)
 
     def records(split, dataset):
         if split != "train":
             return dataset
-        kept = dataset.enumerate().filter(lambda index, _: keep[index])
-        return kept.map(lambda _, record: record)
+        kept = dataset.enumerate().filter(lambda index, _: mask[index]).map(lambda _, record: record)
+        return kept.apply(tf.data.experimental.assert_cardinality(kept_count))  # known size: no "ran out" warnings
 
-    return derived_source(source, records, train_size=int(tf.reduce_sum(tf.cast(keep, tf.int64))))
+    return derived_source(source, records, train_size=kept_count)
 
 
 def group_accuracies(predicted, labels, classes):

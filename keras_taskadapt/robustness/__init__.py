@@ -10,6 +10,7 @@ The training-set studies (corrupted labels, imbalanced classes) are data sets:
 from keras_taskadapt.robustness.distortions import (
     DEFAULT_STRENGTHS,
     DISTORTIONS,
+    check_strength,
     distortion,
     distortion_rows,
     plot_distortions,
@@ -21,6 +22,7 @@ __all__ = [
     "DEFAULT_STRENGTHS",
     "DISTORTIONS",
     "KLDecoderRetraining",
+    "check_strength",
     "distortion",
     "distortion_rows",
     "fresh_decoder",

@@ -55,17 +55,22 @@ def _uniform_noise(amplitude, seed):
     return add_noise
 
 
+def check_strength(name, strength):
+    """A :class:`UserError` unless ``name`` is a distortion and ``strength`` one of its strengths."""
+    if name not in DISTORTIONS:
+        raise UserError(f"unknown distortion {name!r}: use one of {', '.join(DISTORTIONS)}")
+    if name != "flip" and (strength is None or not 0.0 <= strength < _STRENGTH_LIMITS[name]):
+        raise UserError(f"the {name} strength must be in [0, {_STRENGTH_LIMITS[name]:g}), got {strength}")
+
+
 def distortion(name, image_shape, strength=None, seed=0):
     """A callable ``float images (N x H x W x 3, 0..255) -> distorted float images`` (module
     docstring); ``strength`` is ignored by ``flip``."""
-    if name not in DISTORTIONS:
-        raise UserError(f"unknown distortion {name!r}: use one of {', '.join(DISTORTIONS)}")
+    check_strength(name, strength)
     height, width = image_shape[:2]
     if name == "flip":
         flip = keras.layers.RandomFlip("horizontal", seed=seed)
         return lambda images: flip(images, training=True)
-    if strength is None or not 0.0 <= strength < _STRENGTH_LIMITS[name]:
-        raise UserError(f"the {name} strength must be in [0, {_STRENGTH_LIMITS[name]:g}), got {strength}")
     if name == "crop":
         crop = keras.layers.RandomCrop(max(1, round(height * (1 - strength))), max(1, round(width * (1 - strength))),
                                        seed=seed)

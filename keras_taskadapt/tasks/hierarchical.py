@@ -9,13 +9,30 @@ bit-exactly and classified. ``--quantization-scales`` adds the entropy-accuracy 
 eq. (3.8) (figures 3.7 and 3.10). ``sweep latent-dim`` is the screening of section 3.3.2:
 keras-tuner trains one E2E model per ``dy`` and picks the most accurate.
 
+Robustness studies (section 3.4): ``train`` on corrupted labels (``--label-corruption``,
+:mod:`keras_taskadapt.data.label_noise`) or an imbalanced training set
+(``--imbalance-classes``/``--imbalance-remove``, :mod:`keras_taskadapt.data.imbalance`);
+``train --init MODEL --decoder-retrain kl|svm`` freezes MODEL's encoder and replaces its decoder
+by a new one trained with KL-divergence or by a linear SVM
+(:mod:`keras_taskadapt.robustness`), in place of ``--training``; ``evaluate --distortions``
+measures the deployed pipeline on distorted test images.
+
 metrics.json keys of ``train``: ``accuracy`` (test, through the real bit stream), ``loss``
 (test cross-entropy), ``total_entropy_bits`` (Gaussian total entropy of the quantized test
 latent), ``bits_per_image`` and ``ideal_bits_per_image`` (range-coded stream, its
 information content), ``bpp`` (bits per pixel of the input image), ``latent_dim``,
 ``params`` and ``flops`` (deployed encoder and decoder), ``encoder_params``,
 ``encoder_flops``, ``training``, ``entropy_model``, ``train_seconds``, ``epochs``,
-``train_examples``, ``test_examples``, ``skipped_records``, ``dataset``.
+``train_examples``, ``test_examples``, ``skipped_records``, ``dataset``; of the robustness
+studies: ``label_corruption`` (the ratio asked for), ``corrupted_fraction`` (of the training
+labels actually wrong), ``corruption_seed``; ``imbalance_classes`` (label indices),
+``imbalance_removed`` (examples removed from each), ``accuracy_minority`` and
+``accuracy_majority`` (test accuracy on those classes and on the others, tables 3.2-3.3);
+``decoder_retrain`` (``kl`` or ``svm``; ``training`` is then ``kl-decoder`` or ``svm-decoder``
+and ``accuracy`` the new decoder's, through the same bit stream).
+
+``evaluate`` writes the same rate keys, and with ``--distortions`` ``distortions.csv`` (one row
+per distortion and a clean row ``none``), ``distortions.png`` and ``accuracy_<distortion>``.
 """
 
 import os
@@ -32,6 +49,14 @@ from keras_taskadapt.tasks.options import (
 TRAININGS = ("e2e", "joint", "duphil", "three-step")
 ENTROPY_MODELS = ("histogram", "gaussian")
 TRUNCATIONS = ("last", "discriminative")
+DECODER_RETRAINS = ("kl", "svm")
+# robustness.DISTORTIONS and robustness.DEFAULT_STRENGTHS, likewise; the option of each strength
+STRENGTH_OPTIONS = {"crop": ("--crop-fraction", 0.125, "fraction of each side cropped away before resizing back"),
+                    "jitter": ("--jitter-strength", 0.2, ("s of the contrast and saturation factors in [1-s, 1+s] "
+                                                         "and of a brightness shift up to s/2 of the range")),
+                    "noise": ("--noise-amplitude", 0.1, "half-width of the uniform noise, as a fraction of 255"),
+                    "rotate": ("--rotation-degrees", 15.0, "largest rotation in degrees")}
+DISTORTIONS = ("crop", "flip", "jitter", "noise", "rotate")
 
 
 def add_model_options(parser):
@@ -48,7 +73,7 @@ def add_model_options(parser):
 
 def add_strategy_options(parser):
     group = parser.add_argument_group("hierarchical training")
-    group.add_argument("--training", "--strategy-name", dest="training", choices=TRAININGS, default="e2e",
+    group.add_argument("--training", "--strategy-name", dest="training", choices=TRAININGS, default=None,
                        help="e2e (CE), joint (CE + lambda LDR), duphil (phase 1 LDR, phase 2 CE, alternating "
                             "epochs), three-step (DuPHiL, self-supervised DuPHiL, E2E fine-tuning) (default: e2e)")
     group.add_argument("--ldr-batch-size", type=int, default=None,
@@ -81,6 +106,27 @@ def add_rate_options(parser):
                        help="scales s of q_i = s H(y_i) (eq. 3.8) for the entropy-accuracy curve")
 
 
+def add_robustness_options(parser):
+    group = parser.add_argument_group("robustness studies (section 3.4.1)")
+    group.add_argument("--label-corruption", type=float, default=0.0, metavar="RATIO",
+                       help="give this fraction of the training labels a different random class, fixed for the "
+                            "whole run (seed: 0.1, 0.2, 0.3; default: 0)")
+    group.add_argument("--corruption-seed", type=int, default=10,
+                       help="seed of the corrupted labels (default: 10, the seed's)")
+    group.add_argument("--imbalance-classes", nargs="+", default=None, metavar="C",
+                       help="classes (names or label indices) to make under-represented in the training split")
+    group.add_argument("--imbalance-remove", type=int, default=None, metavar="N",
+                       help="training examples removed at random (--seed) from each --imbalance-classes class "
+                            "(seed: 2500 or 4900 of CIFAR-10's 5000)")
+    group.add_argument("--decoder-retrain", choices=DECODER_RETRAINS, default=None,
+                       help="with --init, in place of --training: freeze the encoder and train a new decoder "
+                            "with KL-divergence (kl, --epochs at --decoder-learning-rate) or fit a linear SVM on "
+                            "the quantized training latents (svm)")
+    group.add_argument("--kl-label-smoothing", type=float, default=0.0,
+                       help="kl: smoothing a of the targets (1-a) onehot + a/K (default: 0, one-hot)")
+    group.add_argument("--svm-c", type=float, default=1.0, help="svm: regularisation C of LinearSVC (default: 1)")
+
+
 def add_train_arguments(parser):
     add_data_options(parser)
     add_run_options(parser)
@@ -88,6 +134,7 @@ def add_train_arguments(parser):
     add_model_options(parser)
     add_strategy_options(parser)
     add_rate_options(parser)
+    add_robustness_options(parser)
 
 
 def check_options(args):
@@ -112,6 +159,17 @@ def check_options(args):
         raise UserError("--quantization-scales must be positive")
     if args.init is not None and not os.path.isfile(args.init):
         raise UserError(f"--init {args.init}: no such file")
+    if (args.imbalance_classes is None) != (args.imbalance_remove is None):
+        raise UserError("--imbalance-classes and --imbalance-remove go together")
+    if args.decoder_retrain is not None:
+        if args.init is None:
+            raise UserError("--decoder-retrain needs --init MODEL, the trained model whose encoder it freezes")
+        if args.training is not None:
+            raise UserError("--decoder-retrain replaces --training: give one of them")
+        if args.svm_c <= 0:
+            raise UserError(f"--svm-c must be positive, got {args.svm_c}")
+    else:
+        args.training = args.training or "e2e"
 
 
 def load_hierarchical(path):
@@ -119,6 +177,7 @@ def load_hierarchical(path):
     import keras
 
     import keras_taskadapt.models.split_autoencoder  # noqa: F401  registers the layers of the parts
+    import keras_taskadapt.robustness  # noqa: F401  registers KLDecoderRetraining
     from keras_taskadapt.errors import UserError
     from keras_taskadapt.training import HierarchicalTraining
 
@@ -174,32 +233,79 @@ def initial_parts(args, source, input_shape, plain_train):
 
 
 def build_training(args, parts):
-    """The strategy model of ``--training`` around ``parts``, compiled (Adam for every group)."""
+    """The strategy model of ``--training`` (or ``--decoder-retrain kl``) around ``parts``,
+    compiled (Adam for every group)."""
     import keras
 
     from keras_taskadapt.losses import MCR2_EPS
+    from keras_taskadapt.robustness import KLDecoderRetraining, fresh_decoder
     from keras_taskadapt.training import TRAINING_STRATEGIES
 
     options = {"ce_batch_size": args.batch_size, "ldr_eps": MCR2_EPS if args.ldr_eps is None else args.ldr_eps}
-    if args.training == "joint":
-        options["lam"] = args.lam
-    if args.training == "three-step":
-        options.update(step_epochs=tuple(args.step_epochs), n_views=args.views, view_seed=args.seed)
-    model = TRAINING_STRATEGIES[args.training](*parts, name=args.training.replace("-", "_"), **options)
+    if args.decoder_retrain == "kl":
+        model = KLDecoderRetraining(parts.encoder, fresh_decoder(parts.decoder), parts.side_branch, parts.quantizer,
+                                    label_smoothing=args.kl_label_smoothing, name="kl_decoder", **options)
+    else:
+        if args.training == "joint":
+            options["lam"] = args.lam
+        if args.training == "three-step":
+            options.update(step_epochs=tuple(args.step_epochs), n_views=args.views, view_seed=args.seed)
+        model = TRAINING_STRATEGIES[args.training](*parts, name=args.training.replace("-", "_"), **options)
     model.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
                   decoder_optimizer=keras.optimizers.Adam(args.decoder_learning_rate),
                   finetune_optimizer=keras.optimizers.Adam(args.finetune_learning_rate))
     return model
 
 
-def open_splits(args, ldr_batch_size=None, augment=False, repeat=False):
-    """The source, the training batches (``ldr_batch_size``, whole batches only), the same
-    split plain (for the coder's models) and the test batches."""
-    from keras_taskadapt.data import load_dataset, open_dataset
-    from keras_taskadapt.errors import UserError
+def svm_decoder_model(args, parts, plain_train, num_classes):
+    """``parts`` with a linear SVM as decoder, fitted on the quantized latents of the training
+    split and its labels (as the robustness options make them), compiled."""
+    import keras
+
+    from keras_taskadapt.robustness import linear_svm_decoder
+    from keras_taskadapt.training import EndToEnd
+
+    latents, labels = collect_latents(parts.encoder, plain_train)
+    received = keras.ops.convert_to_numpy(parts.quantizer(latents))
+    decoder = linear_svm_decoder(received, labels, num_classes, c=args.svm_c, seed=args.seed)
+    model = EndToEnd(parts.encoder, decoder, parts.side_branch, parts.quantizer, name="svm_decoder")
+    model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
+    return model
+
+
+def open_source(args):
+    from keras_taskadapt.data import open_dataset
 
     shape = tuple(args.image_size) + (3,) if args.image_size else None
-    source = open_dataset(args.dataset, data_dir=args.data_dir, image_shape=shape, skip_corrupt=args.skip_corrupt)
+    return open_dataset(args.dataset, data_dir=args.data_dir, image_shape=shape, skip_corrupt=args.skip_corrupt)
+
+
+def robust_training_set(args, source):
+    """``source`` with the training split of the robustness studies (fewer examples of the
+    ``--imbalance-classes``, then ``--label-corruption``) and their metrics."""
+    from keras_taskadapt.data.imbalance import class_indices, imbalanced
+    from keras_taskadapt.data.label_noise import corrupt_labels
+
+    metrics = {"label_corruption": args.label_corruption, "corrupted_fraction": 0.0}
+    if args.imbalance_classes is not None:
+        classes = class_indices(args.imbalance_classes, source.class_names)
+        source = imbalanced(source, classes, args.imbalance_remove, args.seed)
+        metrics.update(imbalance_classes=classes, imbalance_removed=args.imbalance_remove)
+    if args.label_corruption:
+        source, fraction = corrupt_labels(source, args.label_corruption, args.corruption_seed)
+        metrics.update(corrupted_fraction=fraction, corruption_seed=args.corruption_seed)
+    return source, metrics
+
+
+def open_splits(args, ldr_batch_size=None, augment=False, repeat=False, source=None):
+    """The source (``source``, else the one ``--dataset`` names), the training batches
+    (``ldr_batch_size``, whole batches only), the same split plain (for the coder's models)
+    and the test batches."""
+    from keras_taskadapt.data import load_dataset
+    from keras_taskadapt.errors import UserError
+
+    if source is None:
+        source = open_source(args)
     ldr_batch_size = ldr_batch_size or args.batch_size
     size = source.size("train")
     if size is not None and size < ldr_batch_size:
@@ -257,30 +363,55 @@ def plot_curves(run, curves):
 
 def train_hierarchical(args, out):
     """Train one hierarchical model into ``out``; returns its metrics."""
+    import time
+
+    import numpy as np
+
+    from keras_taskadapt.data.imbalance import group_accuracies
     from keras_taskadapt.distribute import make_strategy
-    from keras_taskadapt.experiment import fit_with_contract, run_bookkeeping, seed_everything
+    from keras_taskadapt.experiment import (
+        fit_with_contract,
+        run_bookkeeping,
+        seed_everything,
+    )
     from keras_taskadapt.run_directory import RunDirectory
     from keras_taskadapt.training import PhaseSchedule
 
     check_options(args)
     run = RunDirectory(out)
     seed_everything(args.seed, args.deterministic_ops)
-    source, train, plain_train, test = open_splits(args, args.ldr_batch_size, args.augment, bool(args.steps_per_epoch))
+    source, robustness = robust_training_set(args, open_source(args))
+    source, train, plain_train, test = open_splits(args, args.ldr_batch_size, args.augment, bool(args.steps_per_epoch),
+                                                   source=source)
     input_shape = model_input_shape(args, source)
+    label = args.training or f"{args.decoder_retrain}-decoder"
     with make_strategy(args.strategy).scope():
         parts = initial_parts(args, source, input_shape, plain_train)
-        model = build_training(args, parts)
+        if args.decoder_retrain == "svm":
+            started = time.perf_counter()
+            model = svm_decoder_model(args, parts, plain_train, source.num_classes)
+            seconds = time.perf_counter() - started
+        else:
+            model = build_training(args, parts)
     run.write_config({**vars(args), "out": out, "dataset_classes": source.num_classes})
-    epochs = model.total_epochs if args.training == "three-step" else args.epochs
-    _, seconds = fit_with_contract(model, train, test, run=run, epochs=epochs, resume=args.resume,
-                                   callbacks=[PhaseSchedule()], steps_per_epoch=args.steps_per_epoch)
+    if args.decoder_retrain != "svm":
+        epochs = model.total_epochs if args.training == "three-step" else args.epochs
+        _, seconds = fit_with_contract(model, train, test, run=run, epochs=epochs, resume=args.resume,
+                                       callbacks=[PhaseSchedule()], steps_per_epoch=args.steps_per_epoch)
     scores = model.evaluate(test, return_dict=True, verbose=0)
     metrics = {
-        **deployed_metrics(model, plain_train, test, args, input_shape[0] * input_shape[1], run, args.training),
+        **deployed_metrics(model, plain_train, test, args, input_shape[0] * input_shape[1], run, label),
         "loss": scores["loss"],
-        "training": args.training,
+        "training": label,
+        **robustness,
         **run_bookkeeping(run, source, seconds),
     }
+    if args.decoder_retrain is not None:
+        metrics["decoder_retrain"] = args.decoder_retrain
+    if args.imbalance_classes is not None:
+        predicted = np.argmax(model.predict(test, verbose=0), axis=-1)
+        labels = np.concatenate([batch_labels.numpy() for _, batch_labels in test])
+        metrics.update(group_accuracies(predicted, labels, robustness["imbalance_classes"]))
     return run.finish(model, metrics)
 
 
@@ -295,11 +426,45 @@ def train(args):
     print(summary_line(metrics) + f"; results in {args.out}")
 
 
+def add_distortion_options(parser):
+    group = parser.add_argument_group("distortion tests (section 3.4.2)")
+    group.add_argument("--distortions", nargs="+", choices=DISTORTIONS, default=[],
+                       help="measure the deployed pipeline on test images distorted by each of these, seeded "
+                            "by --seed (flip: mirrored with probability 1/2)")
+    for name, (option, default, meaning) in STRENGTH_OPTIONS.items():
+        group.add_argument(option, dest=f"{name}_strength", type=float, default=default,
+                           help=f"{name}: {meaning} (default: {default:g})")
+
+
 def add_evaluate_arguments(parser):
     parser.add_argument("--model", required=True, help="a model.keras written by train hierarchical")
     add_data_options(parser)
     add_run_options(parser)
     add_rate_options(parser)
+    add_distortion_options(parser)
+
+
+def distortion_strengths(args):
+    """``{distortion: strength}`` of ``--distortions`` (``None`` for flip), checked."""
+    from keras_taskadapt.robustness import check_strength
+
+    strengths = {name: getattr(args, f"{name}_strength", None) for name in dict.fromkeys(args.distortions)}
+    for name, strength in strengths.items():
+        check_strength(name, strength)
+    return strengths
+
+
+def distortion_metrics(args, strengths, model, test, image_pixels, run):
+    """``distortions.csv`` and ``distortions.png`` of ``--distortions``; the ``accuracy_<distortion>`` keys."""
+    from keras_taskadapt.latent import LatentEntropyCoder
+    from keras_taskadapt.robustness import distortion_rows, plot_distortions
+    from keras_taskadapt.run_directory import write_csv
+
+    coder = LatentEntropyCoder.load(run.file("entropy_coder.npz"))
+    rows = distortion_rows(model, test, coder, strengths, image_pixels, seed=args.seed)
+    write_csv(run.file("distortions.csv"), rows)
+    plot_distortions(rows, run.file("distortions.png"))
+    return {f"accuracy_{row['distortion']}": row["accuracy"] for row in rows[1:]}
 
 
 def evaluate(args):
@@ -309,6 +474,7 @@ def evaluate(args):
 
     if any(scale <= 0 for scale in args.quantization_scales):
         raise UserError("--quantization-scales must be positive")
+    strengths = distortion_strengths(args)
     model = load_hierarchical(args.model)
     run = RunDirectory(args.out)
     source, _, plain_train, test = open_splits(args)
@@ -320,6 +486,8 @@ def evaluate(args):
                "loss": model.evaluate(test, return_dict=True, verbose=0)["loss"],
                "test_examples": source.size("test"), "skipped_records": source.skipped_records,
                "dataset": source.name, "model": os.path.abspath(args.model)}
+    if args.distortions:
+        metrics.update(distortion_metrics(args, strengths, model, test, shape[0] * shape[1], run))
     run.write_config(vars(args))
     run.write_metrics(metrics)
     print(summary_line(metrics) + f"; results in {args.out}")
