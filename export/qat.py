@@ -23,6 +23,13 @@ order):
   activations) rather than kept in float: the whole sensor runs in int8 on the device, and
   the fine-tuning learns to absorb the quantization error of the front as well.
 
+Before fine-tuning, every activation quantizer's range is set to the range of the float
+twin's activation it quantizes on the training images (:func:`calibrate_ranges`): tfmot starts
+them at [-6, 6] and moves them by an exponential average of decay 0.999 per step, which takes
+thousands of steps to reach the 0..255 pixels or the +-128 colour samples of the front. The
+batch normalisations are frozen (inference mode, moving statistics kept): a few hundred small
+batches would otherwise move the statistics the trained network depends on.
+
 Fine-tuning is distillation: the mean squared error between the QAT encoder's latent and the
 float encoder's on training images, both divided by the quantization steps ``q``, i.e. in
 units of the transmitted symbols ``round(y / q)`` (eq. (3.8)). Cross-entropy through the
@@ -49,6 +56,10 @@ from keras_taskadapt.errors import UserError
 
 #: Config keys of Keras-3 layers that the ``tf_keras`` twin does not take over.
 DROPPED_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
+#: Variables of a tfmot quantize wrapper that hold the range of the activation it quantizes.
+ACTIVATION_RANGES = ("output_min", "output_max", "post_activation_min", "post_activation_max")
+#: Training images whose activations set the initial quantization ranges.
+CALIBRATION_IMAGES = 1024
 
 
 def _histories(arguments):
@@ -184,7 +195,7 @@ def tf_keras_twin(encoder):
                           name=f"{encoder.name}_tf_keras")
 
 
-def quantization_aware_encoder(encoder, images, step_sizes, *, steps=200, batch_size=64, learning_rate=1e-4,
+def quantization_aware_encoder(encoder, images, step_sizes, *, steps=300, batch_size=64, learning_rate=1e-5,
                                seed=0):
     """The ``tf_keras`` twin of ``encoder`` with fake quantization, fine-tuned by distillation.
 
@@ -202,7 +213,12 @@ def quantization_aware_encoder(encoder, images, step_sizes, *, steps=200, batch_
         raise UserError(f"QAT needs steps and a batch size >= 1, got {steps} and {batch_size}")
     images = np.asarray(images, np.float32)
     targets = encoder.predict(images, batch_size=256, verbose=0)
-    model = tfmot.quantization.keras.quantize_model(tf_keras_twin(encoder))
+    twin = tf_keras_twin(encoder)
+    for layer in twin.layers:
+        if isinstance(layer, tf_keras.layers.BatchNormalization):
+            layer.trainable = False
+    model = tfmot.quantization.keras.quantize_model(twin)
+    calibrate_ranges(model, twin, images[:CALIBRATION_IMAGES])
     inverse_steps = tf.constant(1.0 / np.asarray(step_sizes, np.float32))
 
     def symbol_mse(latent, predicted):
@@ -214,6 +230,31 @@ def quantization_aware_encoder(encoder, images, step_sizes, *, steps=200, batch_
                .shuffle(len(images), seed=seed).repeat().batch(batch_size))
     model.fit(batches, steps_per_epoch=steps, epochs=1, verbose=0)
     return model
+
+
+def calibrate_ranges(qat_model, twin, images):
+    """Set the activation quantizers of ``qat_model`` (``quantize_model`` of ``twin``) to the
+    range, 0 included, that the activation they quantize takes in ``twin`` on ``images``."""
+    import tf_keras
+
+    ranges = {}  # twin layer name -> the min and max variables quantizing its output
+    for layer in qat_model.layers:
+        if hasattr(layer, "layer"):  # a QuantizeWrapper: the output of the layer it wraps
+            source, kinds = layer.layer.name, ACTIVATION_RANGES
+        elif type(layer).__name__ == "QuantizeLayer":  # quantize_model's quantizer of the model input
+            source, kinds = twin.layers[0].name, (f"{layer.name}_min", f"{layer.name}_max")
+        else:
+            continue
+        variables = [variable for variable in layer.non_trainable_weights
+                     if variable.name.split("/")[-1].split(":")[0] in kinds]
+        if variables:
+            ranges[source] = variables
+    probe = tf_keras.Model(twin.input, [twin.get_layer(name).output for name in ranges])
+    activations = probe.predict(images, batch_size=256, verbose=0)
+    for variables, values in zip(ranges.values(), activations, strict=True):
+        for variable in variables:
+            bound = min(0.0, values.min()) if variable.name.endswith("min:0") else max(0.0, values.max())
+            variable.assign(np.full(variable.shape, bound, np.float32))
 
 
 def keras_encoder(qat_model):
@@ -229,3 +270,12 @@ def keras_encoder(qat_model):
     outputs = layer(pixels)
     latent = next(iter(outputs.values())) if isinstance(outputs, dict) else outputs
     return keras.Model(pixels, latent, name="qat_encoder")
+
+
+def quantization_aware_sensor(encoder, images, step_sizes, **options):
+    """The QAT sensor: :func:`quantization_aware_encoder` (``options``) back in Keras 3, then
+    the rounding to symbols with steps ``q`` (:func:`~export.split_autoencoder.sensor_model`)."""
+    from export.split_autoencoder import sensor_model
+
+    qat_model = quantization_aware_encoder(encoder, images, step_sizes, **options)
+    return sensor_model(keras_encoder(qat_model), step_sizes, name="qat_sensor")
