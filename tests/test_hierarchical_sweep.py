@@ -11,17 +11,18 @@ TINY = ["--image-size", "16", "16", "--width", "0.125", "--latent-dim", "6", "--
         "--quantization-scales", "1", "4", "--coder-examples", "256"]
 
 
-@pytest.mark.slow  # five training runs: about 90 s of CPU
-def test_sweep_trains_five_runs_from_one_baseline_and_draws_figures_3_10_and_3_11(tmp_path, capsys):
+@pytest.mark.slow  # six training runs: about 100 s of CPU
+def test_sweep_trains_six_runs_from_one_baseline_and_draws_figures_3_10_and_3_11(tmp_path, capsys):
     out = tmp_path / "sweep"
     assert main(["sweep", "hierarchical", "--out", str(out), *TINY]) == 0
     with open(out / "sweep.csv") as handle:
         rows = list(csv.DictReader(handle))
-    runs = ["ce-t", "duphil", "ldr-ft", "ce-t-truncated", "ldr-ft-truncated"]
+    runs = ["ce-t", "duphil", "ldr-ft", "ce-t-continued", "ce-t-truncated", "ldr-ft-truncated"]
     assert [row["run"] for row in rows] == [run for run in runs for _ in range(3)]
     assert [row["scale"] for row in rows[:3]] == ["", "1.0", "4.0"]
     dims = {row["run"]: int(row["latent_dim"]) for row in rows}
-    assert dims == {"ce-t": 6, "duphil": 6, "ldr-ft": 6, "ce-t-truncated": 3, "ldr-ft-truncated": 3}
+    assert dims == {"ce-t": 6, "duphil": 6, "ldr-ft": 6, "ce-t-continued": 6, "ce-t-truncated": 3,
+                    "ldr-ft-truncated": 3}
     for name in ("entropy_accuracy.png", "truncated_entropy_accuracy.png", "bpp_accuracy.png", "metrics.json"):
         assert (out / name).is_file(), name
     for run in runs[1:]:  # every later run starts from the CE-T model

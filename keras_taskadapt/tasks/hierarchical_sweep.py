@@ -1,6 +1,6 @@
 """``sweep hierarchical``: the experiments of seed 000 section 3.4.2 on one budget.
 
-Five runs of ``train hierarchical``, each in its own folder of ``--out``:
+Six runs of ``train hierarchical``, each in its own folder of ``--out``:
 
 ============================  ==========================================================
 ``ce-t``                      the "CE-trained" baseline: E2E cross-entropy from scratch
@@ -8,18 +8,20 @@ Five runs of ``train hierarchical``, each in its own folder of ``--out``:
 ``duphil``                    DuPHiL from the CE-T model (``--duphil-epochs``)
 ``ldr-ft``                    three-step training from the CE-T model, the "LDR-fine-tuned"
                               model (``--step-epochs``)
+``ce-t-continued``            the control of equal budget: the CE-T model trained E2E with CE
+                              for as many more epochs as the three steps take
 ``ce-t-truncated``            the CE-T model with its last half of latent entries removed
                               (``--truncate-to``), fine-tuned E2E with CE for as many epochs as
                               the three steps take
 ``ldr-ft-truncated``          the same truncated model fine-tuned with the three steps
 ============================  ==========================================================
 
-The runs from the CE-T model train at ``--ldr-learning-rate`` (their LDR phases, and the CE
-fine-tuning of the truncated CE-T model), a fine-tuning rate below the baseline's
+The runs from the CE-T model train at ``--ldr-learning-rate`` (their LDR phases; the CE
+epochs of the control and the truncated CE-T model), a fine-tuning rate below the baseline's
 ``--learning-rate`` as in section 3.4 (SGD at 0.1 for the baseline, 0.001 for the LDR phase).
 Every run measures its entropy-accuracy curve over ``--quantization-scales`` (eq. (3.8)).
 Writes ``sweep.csv`` (one row per run and scale; ``scale`` empty for the unit steps the
-model was trained with), ``entropy_accuracy.png`` (CE-T, DuPHiL, LDR-FT: figure 3.10),
+model was trained with), ``entropy_accuracy.png`` (CE-T, DuPHiL, LDR-FT and the control: figure 3.10),
 ``truncated_entropy_accuracy.png`` (truncated CE-T against truncated LDR-FT: figure 3.11),
 ``bpp_accuracy.png`` (every run against real bits per pixel) and ``metrics.json``. With
 ``--resume`` a finished run (its ``metrics.json`` present) is read instead of trained again.
@@ -34,8 +36,8 @@ from keras_taskadapt.tasks import hierarchical
 
 #: Columns of sweep.csv besides ``run`` and ``scale``.
 RATE_COLUMNS = ("accuracy", "total_entropy_bits", "bits_per_image", "bpp", "latent_dim")
-#: Runs of figure 3.10 and of figure 3.11.
-FULL_RUNS = ("ce-t", "duphil", "ldr-ft")
+#: Runs of figure 3.10 (and the equal-budget control) and of figure 3.11.
+FULL_RUNS = ("ce-t", "duphil", "ldr-ft", "ce-t-continued")
 TRUNCATED_RUNS = ("ce-t-truncated", "ldr-ft-truncated")
 
 
@@ -50,7 +52,7 @@ def add_arguments(parser):
 
 
 def planned_runs(args):
-    """``(name, overrides of args)`` of the five runs; the later ones start from ``ce-t``."""
+    """``(name, overrides of args)`` of the six runs; the later ones start from ``ce-t``."""
     baseline = os.path.join(args.out, "ce-t", "model.keras")
     truncate_to = args.truncate_to or max(1, args.latent_dim // 2)
     fine_tune = {"init": baseline, "learning_rate": args.ldr_learning_rate}
@@ -58,6 +60,7 @@ def planned_runs(args):
         ("ce-t", {"training": "e2e", "init": None, "truncate_to": None}),
         ("duphil", {**fine_tune, "training": "duphil", "truncate_to": None, "epochs": args.duphil_epochs}),
         ("ldr-ft", {**fine_tune, "training": "three-step", "truncate_to": None}),
+        ("ce-t-continued", {**fine_tune, "training": "e2e", "truncate_to": None, "epochs": sum(args.step_epochs)}),
         ("ce-t-truncated", {**fine_tune, "training": "e2e", "truncate_to": truncate_to,
                             "epochs": sum(args.step_epochs)}),
         ("ldr-ft-truncated", {**fine_tune, "training": "three-step", "truncate_to": truncate_to}),
@@ -101,7 +104,8 @@ def sweep(args):
         curves[name] = curve or [metrics]
         print(f"{name}: " + hierarchical.summary_line(metrics), flush=True)
     write_csv(run.file("sweep.csv"), rows)
-    labels = {"ce-t": "CE-T", "duphil": "DuPHiL", "ldr-ft": "LDR-FT", "ce-t-truncated": "CE-T (truncated)",
+    labels = {"ce-t": "CE-T", "duphil": "DuPHiL", "ldr-ft": "LDR-FT", "ce-t-continued": "CE-T (+ CE epochs)",
+              "ce-t-truncated": "CE-T (truncated)",
               "ldr-ft-truncated": "LDR-FT (truncated)"}
     plot_rate_accuracy({labels[name]: curves[name] for name in FULL_RUNS}, run.file("entropy_accuracy.png"))
     plot_rate_accuracy({labels[name]: curves[name] for name in TRUNCATED_RUNS},
