@@ -50,14 +50,15 @@ class ScatterAccumulator:
             raise UserError(f"features {features.shape} and labels {labels.shape} do not match")
         if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
             raise UserError(f"labels must lie in 0..{self.num_classes - 1}")
-        vectors = np.moveaxis(features.reshape(features.shape[0], -1, features.shape[-1]), -1, 0)  # (C, N, d)
+        flat = features.reshape(features.shape[0], -1, features.shape[-1])  # (N, d, C)
+        vectors = np.ascontiguousarray(np.moveaxis(flat, -1, 0))  # (C, N, d), contiguous for BLAS
         if self.second_moments is None:
             channels, _, size = vectors.shape
             self.class_sums = np.zeros((self.num_classes, channels, size))
             self.second_moments = np.zeros((channels, size, size))
         elif vectors.shape[0] != self.second_moments.shape[0] or vectors.shape[2] != self.second_moments.shape[1]:
             raise UserError(f"features of shape {features.shape[1:]} differ from the earlier batches")
-        self.second_moments += np.einsum("cnd,cne->cde", vectors, vectors)
+        self.second_moments += np.matmul(vectors.transpose(0, 2, 1), vectors)  # (C, d, d), by BLAS
         one_hot = np.eye(self.num_classes)[labels]  # (N, K)
         self.class_sums += np.einsum("nk,cnd->kcd", one_hot, vectors)
         self.counts += one_hot.sum(axis=0)
@@ -117,12 +118,14 @@ def plot_best_filter_power(curves, path, title="discriminative power of the best
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     figure, axis = plt.subplots(figsize=(6, 3.5))
     for label, scores in curves.items():
         axis.plot(range(1, len(scores) + 1), [float(np.max(values)) for values in scores.values()],
                   marker="o", label=label)
     axis.set_xlabel("layer")
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axis.set_ylabel("best filter's D = trace(S_w^-1 S_b)")
     axis.set_title(title)
     axis.grid(alpha=0.3)

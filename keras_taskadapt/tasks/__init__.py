@@ -23,12 +23,14 @@ TASK_MODULES = {
                  "discriminative-power": "keras_taskadapt.tasks.pruning",
                  "salinity": "keras_taskadapt.tasks.salinity", "hierarchical": "keras_taskadapt.tasks.hierarchical"},
     "sweep": {"jcc": "keras_taskadapt.tasks.jcc", "classify": "keras_taskadapt.tasks.classify",
-              "salinity": "keras_taskadapt.tasks.salinity", "latent-dim": "keras_taskadapt.tasks.hierarchical"},
+              "salinity": "keras_taskadapt.tasks.salinity", "latent-dim": "keras_taskadapt.tasks.hierarchical",
+              "hierarchical": "keras_taskadapt.tasks.hierarchical_sweep"},
     "export": {
         "qtables": "keras_taskadapt.tasks.export_qtables",
         "savedmodel": "keras_taskadapt.tasks.export_savedmodel",
         "tflite": "keras_taskadapt.tasks.export_tflite",
         "jcc-sensor": "keras_taskadapt.tasks.export_jcc_sensor",
+        "split-ae": "keras_taskadapt.tasks.export_split",
     },
     "data": {
         "convert": "keras_taskadapt.tasks.data_convert",

@@ -44,7 +44,6 @@ after fine-tuning), ``accuracy_pruned`` (before fine-tuning), ``accuracy_before`
 """
 
 import fnmatch
-import os
 
 from keras_taskadapt.tasks.classify import input_shape as data_input_shape
 from keras_taskadapt.tasks.options import add_data_options, add_run_options
@@ -129,7 +128,7 @@ def power_rows(label, model, scores):
 
 def write_power(run, curves, models, split):
     """``discriminative_power.csv`` and ``best_filter_power.png`` (figures 3.2/3.5) of ``curves``
-    (``{label: scores}``) of ``models`` (``{label: model}``); returns the csv rows."""
+    (``{label: scores}``) of ``models`` (``{label: model}``)."""
     from keras_taskadapt.pruning import plot_best_filter_power
     from keras_taskadapt.run_directory import write_csv
 
@@ -137,22 +136,17 @@ def write_power(run, curves, models, split):
     write_csv(run.file("discriminative_power.csv"), rows)
     plot_best_filter_power(curves, run.file("best_filter_power.png"),
                            title=f"best filter's discriminative power ({split} split)")
-    return rows
 
 
-def load_checked(path, args, source):
-    """The hierarchical model at ``path``, checked against the data's image shape and classes."""
+def check_data(model, path, args, source):
+    """Check that the hierarchical ``model`` (read from ``path``) takes the data's images and classes."""
     from keras_taskadapt.errors import UserError
-    from keras_taskadapt.tasks.hierarchical import load_hierarchical
 
-    model = load_hierarchical(path)
-    shape = tuple(model.encoder.input.shape[1:])
-    if tuple(data_input_shape(args, source)) != shape:
-        raise UserError(f"{path} takes images of {shape}, the data has {tuple(data_input_shape(args, source))} "
-                        "(use --image-size)")
+    shape, data_shape = tuple(model.encoder.input.shape[1:]), tuple(data_input_shape(args, source))
+    if data_shape != shape:
+        raise UserError(f"{path} takes images of {shape}, the data has {data_shape} (use --image-size)")
     if model.decoder.output.shape[-1] != source.num_classes:
         raise UserError(f"{path} has {model.decoder.output.shape[-1]} classes, the data {source.num_classes}")
-    return model
 
 
 def first_examples(batches, limit, batch_size):
@@ -173,24 +167,24 @@ def evaluate_power(args):
 
     from keras_taskadapt.errors import UserError
     from keras_taskadapt.run_directory import RunDirectory
-    from keras_taskadapt.tasks.hierarchical import open_splits
+    from keras_taskadapt.tasks.hierarchical import load_hierarchical, open_splits
 
     check_count("--examples", args.examples)
     if len(args.label) not in (0, len(args.model)):
         raise UserError(f"give one --label per --model ({len(args.model)}), got {len(args.label)}")
-    for path in args.model:
-        if not os.path.isfile(path):
-            raise UserError(f"--model {path}: no such file")
-    run = RunDirectory(args.out)
-    source, _, plain_train, test = open_splits(args)
-    batches = first_examples(plain_train if args.split == "train" else test, args.examples, args.batch_size)
-    models, curves = {}, {}
+    models, paths = {}, {}
     for index, path in enumerate(args.model):
-        model = load_checked(path, args, source)
+        model = load_hierarchical(path)
         label = args.label[index] if args.label else model.name
         if label in models:
             raise UserError(f"two models are labelled {label!r}; name them with --label")
-        models[label] = model
+        models[label], paths[label] = model, path
+    run = RunDirectory(args.out)
+    source, _, plain_train, test = open_splits(args)
+    batches = first_examples(plain_train if args.split == "train" else test, args.examples, args.batch_size)
+    curves = {}
+    for label, model in models.items():
+        check_data(model, paths[label], args, source)
         curves[label] = discriminative_power(model, batches, source.num_classes)
         print(f"{label}: best D per layer " + " ".join(f"{np.max(values):.2f}" for values in curves[label].values()))
     write_power(run, curves, models, args.split)
@@ -231,31 +225,26 @@ def check_prune_options(args):
         check_count(option, value)
     if args.learning_rate <= 0:
         raise UserError(f"--learning-rate must be positive, got {args.learning_rate}")
-    if not os.path.isfile(args.model):
-        raise UserError(f"--model {args.model}: no such file")
     return parse_keep(args.keep)
 
 
-def pruning_plan(model, scores, keep_fraction, keep_counts, patterns=None):
-    """The channels to keep: ``{part: {layer: indices}}``, one entry per pruned channel group
-    (named by its first layer), and the table rows of the groups (module docstring).
+def pruned_groups(model, keep_fraction, keep_counts, patterns=None):
+    """The channel groups to prune, checked before any scoring: ``[(part, layers, count)]``.
 
-    A group is pruned when ``keep_counts`` names one of its layers (that count) or, with a
-    ``keep_fraction``, when one of its layers matches ``patterns`` (default: the encoder's
-    layers); groups tied to a fixed layer are left alone unless named.
+    A group (its layers in model order) is pruned to ``count`` channels when ``keep_counts``
+    names one of its layers (that count) or, with a ``keep_fraction``, when one of its
+    layers matches ``patterns`` (default: the encoder's layers); groups tied to a fixed
+    layer are left alone unless named.
     """
-    import numpy as np
-
     from keras_taskadapt.errors import UserError
-    from keras_taskadapt.pruning import ChannelGroups, highest_scoring
+    from keras_taskadapt.pruning import ChannelGroups
 
     names = channel_layers(model)
-    known = {name for part_names in names.values() for name in part_names}
-    unknown = sorted(set(keep_counts) - known)
+    unknown = sorted(set(keep_counts) - {name for part_names in names.values() for name in part_names})
     if unknown:
         raise UserError(f"--keep names no convolution or dense layer of the model: {unknown} "
                         f"(layers: {', '.join(names['encoder'] + names['decoder'])})")
-    plan, rows = {"encoder": {}, "decoder": {}}, []
+    selected = []
     for part, part_names in names.items():
         groups = ChannelGroups(getattr(model, part))
         members = {}
@@ -265,24 +254,40 @@ def pruning_plan(model, scores, keep_fraction, keep_counts, patterns=None):
             members.setdefault(groups.output_group[name], []).append(name)
         for group, layers in members.items():
             counts = {keep_counts[name] for name in layers if name in keep_counts}
+            size = getattr(model, part).get_layer(layers[0]).output.shape[-1]
+            matched = any(fnmatch.fnmatchcase(name, pattern) for name in layers for pattern in patterns) \
+                if patterns is not None else part == "encoder"
             if len(counts) > 1:
                 raise UserError(f"layers {layers} share their channels (a residual shortcut); give one count")
-            selected = any(fnmatch.fnmatchcase(name, pattern) for name in layers for pattern in patterns) \
-                if patterns is not None else part == "encoder"
-            channel_scores = np.max([scores[name] for name in layers], axis=0)
             if counts:
                 count = counts.pop()
-            elif keep_fraction is not None and selected and group in groups.prunable:
-                count = max(1, round(keep_fraction * channel_scores.size))
+                if count > size:
+                    raise UserError(f"cannot keep {count} of the {size} channels of {'+'.join(layers)}")
+            elif keep_fraction is not None and matched and group in groups.prunable:
+                count = max(1, round(keep_fraction * size))
             else:
                 continue
-            kept = highest_scoring(channel_scores, count)
-            plan[part][layers[0]] = kept
-            rows.append({"part": part, "layers": "+".join(layers), "channels_before": channel_scores.size,
-                         "channels_after": count, "best": float(channel_scores.max()),
-                         "lowest_kept": float(channel_scores[kept].min())})
-    if not rows:
+            selected.append((part, layers, count))
+    if not selected:
         raise UserError("the selected layers hold no prunable channels")
+    return selected
+
+
+def kept_channels(selected, scores):
+    """``{part: {layer: indices}}``: the ``count`` highest-scoring channels of every group of
+    ``selected`` (named by its first layer), and the rows of ``pruned_layers.csv``."""
+    import numpy as np
+
+    from keras_taskadapt.pruning import highest_scoring
+
+    plan, rows = {"encoder": {}, "decoder": {}}, []
+    for part, layers, count in selected:
+        channel_scores = np.max([scores[name] for name in layers], axis=0)
+        kept = highest_scoring(channel_scores, count)
+        plan[part][layers[0]] = kept
+        rows.append({"part": part, "layers": "+".join(layers), "channels_before": channel_scores.size,
+                     "channels_after": count, "best": float(channel_scores.max()),
+                     "lowest_kept": float(channel_scores[kept].min())})
     return plan, rows
 
 
@@ -316,7 +321,7 @@ def complexity(model):
 
 def table_rows(label, before, pruned_accuracy, after):
     """Table 3.1's rows: the baseline, and the pruned model before and after fine-tuning,
-    with changes against the baseline (parameters and FLOPs in %, accuracy in points)."""
+    with changes against the baseline (parameters and FLOPs in %, accuracy as a difference of fractions)."""
     def row(model, accuracy, counts):
         return {"model": model, "params": counts["params"],
                 "params_change_pct": 100.0 * (counts["params"] / before["params"] - 1.0),
@@ -332,19 +337,25 @@ def train_prune(args):
     import keras
 
     from keras_taskadapt.distribute import make_strategy
-    from keras_taskadapt.experiment import fit_with_contract, run_bookkeeping, seed_everything
+    from keras_taskadapt.experiment import (
+        fit_with_contract,
+        run_bookkeeping,
+        seed_everything,
+    )
     from keras_taskadapt.run_directory import RunDirectory, write_csv
-    from keras_taskadapt.tasks.hierarchical import open_splits
+    from keras_taskadapt.tasks.hierarchical import load_hierarchical, open_splits
     from keras_taskadapt.training import EndToEnd
 
     keep_counts = check_prune_options(args)
+    model = load_hierarchical(args.model)
+    selected = pruned_groups(model, args.keep_fraction, keep_counts, args.layers)
     run = RunDirectory(args.out)
     seed_everything(args.seed, args.deterministic_ops)
     source, train, plain_train, test = open_splits(args, augment=args.augment, repeat=bool(args.steps_per_epoch))
-    model = load_checked(args.model, args, source)
+    check_data(model, args.model, args, source)
     scores = discriminative_power(model, first_examples(plain_train, args.score_examples, args.batch_size),
                                   source.num_classes)
-    plan, group_rows = pruning_plan(model, scores, args.keep_fraction, keep_counts, args.layers)
+    plan, group_rows = kept_channels(selected, scores)
     write_power(run, {model.name: scores}, {model.name: model}, "train")
     write_csv(run.file("pruned_layers.csv"), group_rows)
     before = {**complexity(model), "accuracy": model.evaluate(test, return_dict=True, verbose=0)["accuracy"]}
