@@ -82,6 +82,35 @@ def test_bad_options_end_in_one_line(options, message, tmp_path, capsys):
     assert error.count("\n") == 1 and message in error
 
 
+def test_the_classifier_of_figure_3_1_trains_and_evaluates_without_rate_keys(tmp_path, capsys):
+    out = tmp_path / "classifier"
+    assert main(["train", "hierarchical", "--out", str(out), "--architecture", "classifier", "--training", "duphil",
+                 "--epochs", "2", "--steps-per-epoch", "1", *SMALL]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["architecture"] == "classifier" and metrics["training"] == "duphil" and metrics["epochs"] == 2
+    assert 0.0 <= metrics["accuracy"] <= 1.0 and metrics["params"] > 0 and metrics["flops"] > 0
+    assert not (KEYS - {"accuracy", "params", "flops"}) & set(metrics) and not (out / "entropy_coder.npz").exists()
+    assert main(["evaluate", "hierarchical", "--model", str(out / "model.keras"), "--out", str(tmp_path / "eval"),
+                 "--image-size", "16", "16", "--batch-size", "64"]) == 0
+    evaluated = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert evaluated["architecture"] == "classifier" and "bits_per_image" not in evaluated
+    for key in ("accuracy", "params", "flops"):
+        assert evaluated[key] == pytest.approx(metrics[key], rel=1e-6), key
+    assert "parameters" in capsys.readouterr().out
+    assert main(["evaluate", "hierarchical", "--model", str(out / "model.keras"), "--out", str(tmp_path / "bad"),
+                 "--quantization-scales", "1"]) == 2
+    assert "no quantized latent" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("options", [["--quantization-scales", "1"], ["--truncate-to", "4"],
+                                     ["--init", __file__, "--decoder-retrain", "kl"]])
+def test_options_that_need_a_latent_refuse_the_classifier(options, tmp_path, capsys):
+    assert main(["train", "hierarchical", "--out", str(tmp_path), "--architecture", "classifier", *SMALL,
+                 *options]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "no quantized latent" in error
+
+
 def test_evaluate_refuses_a_model_of_another_task(tmp_path, capsys):
     (tmp_path / "not.keras").write_bytes(np.arange(10, dtype=np.uint8).tobytes())
     assert main(["evaluate", "hierarchical", "--model", str(tmp_path / "not.keras"), "--out", str(tmp_path)]) == 2

@@ -6,8 +6,12 @@
 entries first), then measures the deployed pipeline on the test split: the encoder's
 latents rounded, range-coded with per-entry models fitted on the training split, decoded
 bit-exactly and classified. ``--quantization-scales`` adds the entropy-accuracy curve of
-eq. (3.8) (figures 3.7 and 3.10). ``sweep latent-dim`` is the screening of section 3.3.2:
-keras-tuner trains one E2E model per ``dy`` and picks the most accurate.
+eq. (3.8) (figures 3.7 and 3.10). ``--architecture classifier`` trains the lightweight
+wavelet-domain classifier of figure 3.1 instead (table 3.1, figure 3.5; no quantizer, its side
+branch pools the module-2 map) with the same strategies and measures its test accuracy,
+parameters and FLOPs: no latent, so no range coder, rate curve, truncation or decoder
+retraining. ``sweep latent-dim`` is the screening of section 3.3.2: keras-tuner trains one
+E2E model per ``dy`` and picks the most accurate.
 
 Robustness studies (section 3.4): ``train`` on corrupted labels (``--label-corruption``,
 :mod:`keras_taskadapt.data.label_noise`) or an imbalanced training set
@@ -31,7 +35,12 @@ labels actually wrong), ``corruption_seed``; ``imbalance_classes`` (label indice
 ``decoder_retrain`` (``kl`` or ``svm``; ``training`` is then ``kl-decoder`` or ``svm-decoder``
 and ``accuracy`` the new decoder's, through the same bit stream).
 
-``evaluate`` writes the same rate keys, and with ``--distortions`` ``distortions.csv`` (one row
+The classifier's metrics.json has ``accuracy``, ``loss``, ``params``, ``flops``,
+``encoder_params``, ``encoder_flops`` and the keys from ``training`` on, no rate keys; both
+architectures write ``architecture`` (``split-ae`` or ``classifier``, that of the ``--init`` model
+by default).
+
+``evaluate`` writes the same keys, and with ``--distortions`` ``distortions.csv`` (one row
 per distortion and a clean row ``none``), ``distortions.png`` and ``accuracy_<distortion>``.
 """
 
@@ -57,10 +66,14 @@ STRENGTH_OPTIONS = {"crop": ("--crop-fraction", 0.125, "fraction of each side cr
                     "noise": ("--noise-amplitude", 0.1, "half-width of the uniform noise, as a fraction of 255"),
                     "rotate": ("--rotation-degrees", 15.0, "largest rotation in degrees")}
 DISTORTIONS = ("crop", "flip", "jitter", "noise", "rotate")
+ARCHITECTURES = ("split-ae", "classifier")
+#: Options that need the quantized latent of the split auto-encoder: {attribute: option}.
+LATENT_OPTIONS = {"quantization_scales": "--quantization-scales", "truncate_to": "--truncate-to",
+                  "decoder_retrain": "--decoder-retrain", "distortions": "--distortions"}
 
 
 def add_model_options(parser):
-    group = parser.add_argument_group("model (figure 3.3)")
+    group = parser.add_argument_group("model (figures 3.1 and 3.3)")
     group.add_argument("--depth", type=int, choices=(18, 34), default=18, help="ResNet-18 or -34 back-bone (default: 18)")
     group.add_argument("--width", type=float, default=0.25,
                        help="channel multiplier; 1 is the seed's network, 0.25 CPU-sized (default: 0.25)")
@@ -69,6 +82,7 @@ def add_model_options(parser):
                        help="units of the latent encoder's first dense layer (default: max(module-2 width, dy))")
     group.add_argument("--side-dim", type=int, default=128, help="dimension of the LDR codes z (default: 128)")
     group.add_argument("--wavelet", default="bior4.4", help="DWT wavelet: bior4.4 (CDF 9/7), bior2.2, haar")
+    return group
 
 
 def add_strategy_options(parser):
@@ -131,7 +145,10 @@ def add_train_arguments(parser):
     add_data_options(parser)
     add_run_options(parser)
     add_training_options(parser, epochs=4, learning_rate=1e-3)
-    add_model_options(parser)
+    add_model_options(parser).add_argument(
+        "--architecture", choices=ARCHITECTURES, default=None,
+        help="split-ae: the split auto-encoder of figure 3.3; classifier: the wavelet-domain classifier of "
+             "figure 3.1, no latent (default: that of the --init model, else split-ae)")
     add_strategy_options(parser)
     add_rate_options(parser)
     add_robustness_options(parser)
@@ -170,6 +187,26 @@ def check_options(args):
             raise UserError(f"--svm-c must be positive, got {args.svm_c}")
     else:
         args.training = args.training or "e2e"
+    if args.init is None or args.architecture is not None:  # else that of the --init model, once loaded
+        args.architecture = resolve_architecture(args)
+
+
+def resolve_architecture(args, model=None):
+    """``--architecture``, or that of the loaded ``model`` (the classifier of figure 3.1 has no
+    quantizer), checked against it and against the options that need a quantized latent."""
+    from keras_taskadapt.errors import UserError
+
+    asked = getattr(args, "architecture", None)
+    architecture = asked or "split-ae"
+    if model is not None:
+        architecture = "classifier" if model.quantizer is None else "split-ae"
+        if asked not in (None, architecture):
+            raise UserError(f"the model is a {architecture}, not --architecture {asked}")
+    given = [option for name, option in LATENT_OPTIONS.items() if getattr(args, name, None)]
+    if architecture == "classifier" and given:
+        raise UserError(f"{', '.join(given)}: the classifier of figure 3.1 has no quantized latent "
+                        "(--architecture split-ae)")
+    return architecture
 
 
 def load_hierarchical(path):
@@ -208,15 +245,12 @@ def initial_parts(args, source, input_shape, plain_train):
     from keras_taskadapt.errors import UserError
     from keras_taskadapt.latent import entries_to_keep, truncate_latent
     from keras_taskadapt.models.hierarchical_parts import HierarchicalParts
-    from keras_taskadapt.models.split_autoencoder import split_autoencoder
 
     if args.init is None:
-        parts = split_autoencoder(source.num_classes, input_shape, depth=args.depth, width=args.width,
-                                  latent_dim=args.latent_dim, hidden_units=args.hidden_units,
-                                  side_dim=args.side_dim, wavelet=args.wavelet, weight_decay=args.weight_decay,
-                                  seed=args.seed)
+        parts = new_parts(args, source.num_classes, input_shape)
     else:
         loaded = load_hierarchical(args.init)
+        args.architecture = resolve_architecture(args, loaded)
         parts = HierarchicalParts(loaded.encoder, loaded.decoder, loaded.side_branch, loaded.quantizer)
         if tuple(loaded.encoder.input.shape[1:]) != tuple(input_shape):
             raise UserError(f"--init model takes images of {loaded.encoder.input.shape[1:]}, the data {input_shape}")
@@ -230,6 +264,19 @@ def initial_parts(args, source, input_shape, plain_train):
         latents, labels = collect_latents(parts.encoder, plain_train, args.coder_examples)
     keep = entries_to_keep(args.truncate_by, args.truncate_to, latent_dim, latents, labels, source.num_classes)
     return truncate_latent(parts, keep)
+
+
+def new_parts(args, num_classes, input_shape):
+    """The parts of ``--architecture`` built from the model options."""
+    from keras_taskadapt.models.split_autoencoder import split_autoencoder
+    from keras_taskadapt.models.wavelet_resnet import wavelet_resnet_classifier
+
+    common = {"depth": args.depth, "width": args.width, "side_dim": args.side_dim, "wavelet": args.wavelet,
+              "weight_decay": args.weight_decay}
+    if args.architecture == "classifier":
+        return wavelet_resnet_classifier(num_classes, input_shape, **common)
+    return split_autoencoder(num_classes, input_shape, latent_dim=args.latent_dim, hidden_units=args.hidden_units,
+                             seed=args.seed, **common)
 
 
 def build_training(args, parts):
@@ -329,8 +376,8 @@ def deployed_metrics(model, plain_train, test, args, image_pixels, run, label):
         latent_rate,
         latent_symbols,
     )
-    from keras_taskadapt.pruning import count_flops, count_params
     from keras_taskadapt.run_directory import write_csv
+    from keras_taskadapt.tasks.pruning import complexity
 
     train_latents, _ = collect_latents(model.encoder, plain_train, args.coder_examples)
     test_latents, test_labels = collect_latents(model.encoder, test)
@@ -343,15 +390,20 @@ def deployed_metrics(model, plain_train, test, args, image_pixels, run, label):
                                       args.quantization_scales, image_pixels, args.entropy_model)
         write_csv(run.file("rate_curve.csv"), rows)
         plot_curves(run, {label: rows})
-    return {
-        **metrics,
-        "latent_dim": int(test_latents.shape[1]),
-        "params": count_params(model.encoder, model.decoder),
-        "flops": count_flops(model.encoder) + count_flops(model.decoder),
-        "encoder_params": count_params(model.encoder),
-        "encoder_flops": count_flops(model.encoder),
-        "entropy_model": args.entropy_model,
-    }
+    return {**metrics, **complexity(model), "entropy_model": args.entropy_model}
+
+
+def evaluation_metrics(model, plain_train, test, args, image_pixels, run, label):
+    """The test split's ``accuracy`` and ``loss``, ``params``, ``flops`` and ``architecture``:
+    for the split auto-encoder through the deployed pipeline (:func:`deployed_metrics`)."""
+    from keras_taskadapt.tasks.pruning import complexity
+
+    scores = model.evaluate(test, return_dict=True, verbose=0)
+    if model.quantizer is None:  # the classifier of figure 3.1: no latent
+        counts = {key: value for key, value in complexity(model).items() if key != "latent_dim"}
+        return {"accuracy": scores["accuracy"], "loss": scores["loss"], **counts, "architecture": "classifier"}
+    return {**deployed_metrics(model, plain_train, test, args, image_pixels, run, label), "loss": scores["loss"],
+            "architecture": "split-ae"}
 
 
 def plot_curves(run, curves):
@@ -398,10 +450,8 @@ def train_hierarchical(args, out):
         epochs = model.total_epochs if args.training == "three-step" else args.epochs
         _, seconds = fit_with_contract(model, train, test, run=run, epochs=epochs, resume=args.resume,
                                        callbacks=[PhaseSchedule()], steps_per_epoch=args.steps_per_epoch)
-    scores = model.evaluate(test, return_dict=True, verbose=0)
     metrics = {
-        **deployed_metrics(model, plain_train, test, args, input_shape[0] * input_shape[1], run, label),
-        "loss": scores["loss"],
+        **evaluation_metrics(model, plain_train, test, args, input_shape[0] * input_shape[1], run, label),
         "training": label,
         **robustness,
         **run_bookkeeping(run, source, seconds),
@@ -416,6 +466,8 @@ def train_hierarchical(args, out):
 
 
 def summary_line(metrics):
+    if "bits_per_image" not in metrics:
+        return f"accuracy {metrics['accuracy']:.4f} with {metrics['params']} parameters, {metrics['flops']} FLOPs"
     return (f"accuracy {metrics['accuracy']:.4f} at {metrics['bits_per_image']:.1f} bits/image "
             f"({metrics['bpp']:.3f} bpp, total entropy {metrics['total_entropy_bits']:.1f} bits, "
             f"dy = {metrics['latent_dim']})")
@@ -468,7 +520,8 @@ def distortion_metrics(args, strengths, model, test, image_pixels, run):
 
 
 def evaluate(args):
-    """Rate and accuracy of a saved model's deployed pipeline on a data set (and its curve)."""
+    """Rate and accuracy of a saved model's deployed pipeline on a data set (and its curve);
+    accuracy, parameters and FLOPs of a classifier (figure 3.1)."""
     from keras_taskadapt.errors import UserError
     from keras_taskadapt.run_directory import RunDirectory
 
@@ -476,14 +529,14 @@ def evaluate(args):
         raise UserError("--quantization-scales must be positive")
     strengths = distortion_strengths(args)
     model = load_hierarchical(args.model)
+    resolve_architecture(args, model)
     run = RunDirectory(args.out)
     source, _, plain_train, test = open_splits(args)
     shape = tuple(model.encoder.input.shape[1:])
     data_shape = model_input_shape(args, source)
     if data_shape is not None and tuple(data_shape) != shape:
         raise UserError(f"--model takes images of {shape}, the data has {tuple(data_shape)} (use --image-size)")
-    metrics = {**deployed_metrics(model, plain_train, test, args, shape[0] * shape[1], run, model.name),
-               "loss": model.evaluate(test, return_dict=True, verbose=0)["loss"],
+    metrics = {**evaluation_metrics(model, plain_train, test, args, shape[0] * shape[1], run, model.name),
                "test_examples": source.size("test"), "skipped_records": source.skipped_records,
                "dataset": source.name, "model": os.path.abspath(args.model)}
     if args.distortions:
@@ -552,9 +605,9 @@ def sweep_latent_dim(args):
 
 COMMANDS = {
     ("train", "hierarchical"): (add_train_arguments, train,
-                                "split wavelet-domain auto-encoder: E2E, joint, DuPHiL or three-step training, real bits"),
+                                "wavelet-domain split auto-encoder (real bits) or classifier; E2E/joint/DuPHiL/3-step"),
     ("evaluate", "hierarchical"): (add_evaluate_arguments, evaluate,
-                                   "real bits, entropy and accuracy of a saved hierarchical model"),
+                                   "real bits, entropy and accuracy (params, FLOPs) of a saved hierarchical model"),
     ("sweep", "latent-dim"): (add_sweep_arguments, sweep_latent_dim,
                               "screen latent dimensions dy with quick E2E CE training (keras-tuner)"),
 }
