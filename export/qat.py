@@ -145,8 +145,8 @@ def _dwt_twin(layer, inputs):
     """Periodic padding and a frozen stride-2 convolution, channel ``b * C + c`` = band ``b`` of channel ``c``."""
     import tf_keras
 
-    bands = layer._kernel  # (F, F, 1, 4): the analysis filters of DWT2D
-    left, right = layer._pad
+    bands = layer.band_kernel  # (F, F, 1, 4): the analysis filters of DWT2D
+    left, right = layer.periodic_padding
     channels = inputs.shape[-1]
     kernel = np.zeros(bands.shape[:2] + (channels, 4 * channels), np.float32)
     for band in range(4):

@@ -100,6 +100,17 @@ class _WaveletLayer(keras.layers.Layer):
         self.wavelet = str(wavelet)
         self._kernel, self._pad = self._make_kernel(_wavelet(self.wavelet))
 
+    @property
+    def band_kernel(self):
+        """The filter bank as a convolution kernel (NumPy; the DWT's is ``(F, F, 1, 4)``, one
+        output channel per band)."""
+        return self._kernel
+
+    @property
+    def periodic_padding(self):
+        """``(left, right)`` samples of periodic extension before the convolution."""
+        return self._pad
+
     def _check_rank(self, input_shape):
         if len(input_shape) != 4:
             raise UserError(
