@@ -72,7 +72,7 @@ def main():
     import keras
 
     from keras_taskadapt.experiment import seed_everything
-    from keras_taskadapt.run_directory import RunDirectory
+    from keras_taskadapt.core.run_directory import RunDirectory
     from keras_taskadapt.salinity import make_windows, random_split, read_salinity_csv
     from keras_taskadapt.salinity.catalog import CONFIGURATIONS
     from keras_taskadapt.salinity.evaluation import evaluate_emulator
@@ -90,7 +90,7 @@ def main():
                                  run=RunDirectory(os.path.join(scratch, name)), epochs=args.epochs,
                                  patience=args.patience, batch_size=args.batch_size,
                                  seed=args.seed)
-        emulator = trained.model
+        emulator = trained.emulator
         networks = [layer for layer in emulator.layers if isinstance(layer, keras.Model)]
         # Each STL network alone: the signature is an identity and the output unscaling
         # per station is a multiply-add, so the network is the model a user would call.

@@ -37,24 +37,21 @@ import keras  # noqa: E402
 from export import (  # noqa: E402
     MODES,
     LiteRTModel,
+    deployed_codec,
     export_sensor,
     export_tflite,
-    fit_coder,
     jcc_sensor_model,
-    load_keras_model,
     quantization_aware_sensor,
     representative_data,
-    split_models,
-    step_sizes_for,
 )
 from export.artifact import seconds_per_call  # noqa: E402
-from keras_taskadapt.data import load_dataset  # noqa: E402
+from keras_taskadapt.core.keras_file import load_model  # noqa: E402
+from keras_taskadapt.data import open_image_data  # noqa: E402
+from keras_taskadapt.hierarchical.model_setup import load_hierarchical  # noqa: E402
+from keras_taskadapt.hierarchical.models.split_autoencoder import split_autoencoder  # noqa: E402
+from keras_taskadapt.hierarchical.training import EndToEnd  # noqa: E402
 from keras_taskadapt.jpeg import JointCompressionClassifier, JpegCodec  # noqa: E402
 from keras_taskadapt.models import cifar_resnet  # noqa: E402
-from keras_taskadapt.models.split_autoencoder import split_autoencoder  # noqa: E402
-from keras_taskadapt.tasks.export_split import first_examples  # noqa: E402
-from keras_taskadapt.tasks.hierarchical import load_hierarchical  # noqa: E402
-from keras_taskadapt.training import EndToEnd  # noqa: E402
 
 DEFAULT_CIFAR = Path(__file__).resolve().parents[2] / "shared" / "data" / "images" / "cifar10-jpeg-q75"
 
@@ -62,13 +59,13 @@ DEFAULT_CIFAR = Path(__file__).resolve().parents[2] / "shared" / "data" / "image
 def jcc_model(path):
     """The JCC model at ``path``, or a ResNet-20 behind a codec with standard quality-50 tables."""
     if path:
-        return load_keras_model(path)
+        return load_model(path)
     return JointCompressionClassifier(JpegCodec(initial_tables=50), cifar_resnet(10, (32, 32, 3), depth=20))
 
 
 def benchmark_models(args):
     """``{name: Keras model}``: the JCC sensor and the ResNet-20."""
-    resnet = load_keras_model(args.resnet_model) if args.resnet_model else cifar_resnet(10, (32, 32, 3), depth=20)
+    resnet = load_model(args.resnet_model) if args.resnet_model else cifar_resnet(10, (32, 32, 3), depth=20)
     return {"jcc-sensor": jcc_sensor_model(jcc_model(args.jcc_model)), "resnet20": resnet}
 
 
@@ -83,13 +80,14 @@ def split_model(args, images, labels):
     return model
 
 
-def split_sensors(args, spec):
-    """``({mode: Keras sensor}, server, range coder)`` of the split auto-encoder (float, int8, QAT)."""
-    images, labels = first_examples(load_dataset(spec, "train", shuffle=False), args.train_images)
+def split_sensors(args, data):
+    """``({mode: Keras sensor}, server, codec)`` of the split auto-encoder (float, int8, QAT)."""
+    images, labels = data.first_examples("train", args.train_images)
     model = split_model(args, images, labels)
-    sensor, server = split_models(model)
-    qat = quantization_aware_sensor(model.encoder, images[:4096], step_sizes_for(model), steps=args.qat_steps)
-    return {"float": sensor, "int8": sensor, "qat": qat}, server, fit_coder(sensor, images)
+    codec = deployed_codec(model, train_images=images)
+    sensor = codec.sensor_model()
+    qat = quantization_aware_sensor(model.encoder, images[:4096], codec.step_sizes, steps=args.qat_steps)
+    return {"float": sensor, "int8": sensor, "qat": qat}, codec.server_model(), codec
 
 
 def main():
@@ -110,12 +108,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="rounds over all artifacts; the best median counts")
     args = parser.parse_args()
 
-    spec = f"tfrecord:{args.cifar}/*.tfrecord"
-    train = load_dataset(spec, "train", batch_size=32, shuffle=True, seed=0)
-    images, _ = next(iter(load_dataset(spec, "test", batch_size=64, shuffle=False)))
-    batch = np.asarray(images, np.float32)
-
-    representative = representative_data(train, args.calibration_batches)
+    data = open_image_data(f"tfrecord:{args.cifar}/*.tfrecord", batch_size=32, seed=0)
+    batch, _ = data.first_examples("test", 64)
+    representative = representative_data(data.train, args.calibration_batches)
     reports, runners = {}, {}
     with tempfile.TemporaryDirectory() as folder:
         for name, model in benchmark_models(args).items():
@@ -123,13 +118,13 @@ def main():
                 path = os.path.join(folder, f"{name}-{mode}.tflite")
                 reports[name, mode] = export_tflite(model, path, mode=mode, batch=batch, representative=representative)
                 runners[name, mode] = LiteRTModel(path, num_threads=1)
-        sensors, server, coder = split_sensors(args, spec)
-        rate_batch, rate_labels = first_examples(load_dataset(spec, "test", shuffle=False), args.rate_images)
+        sensors, server, codec = split_sensors(args, data)
+        rate_batch, rate_labels = data.first_examples("test", args.rate_images)
         accuracy = {}
         for mode, sensor in sensors.items():
             path = os.path.join(folder, f"split-sensor-{mode}.tflite")
             reports["split-ae", mode] = export_sensor(sensor, path, mode=mode, representative=representative,
-                                                      batch=rate_batch, coder=coder)
+                                                      batch=rate_batch, codec=codec)
             runners["split-ae", mode] = LiteRTModel(path, num_threads=1)
             symbols = runners["split-ae", mode].predict(rate_batch).astype(np.float32)
             predicted = np.argmax(server.predict(symbols, batch_size=1000, verbose=0), axis=-1)

@@ -10,28 +10,23 @@ input on this CPU and the parity against the Keras model.
   run with :class:`LiteRTModel` (LiteRT).
 - :func:`jcc_sensor_model`, :func:`export_jcc_sensor`: a JCC model's encoder as a sensor model,
   images -> quantized DCT coefficients.
-- :func:`split_models`, :func:`export_sensor`, :func:`export_split`: a split auto-encoder's
+- :func:`deployed_codec`, :func:`export_sensor`, :func:`export_split`: a split auto-encoder's
   sensor (images -> integer latent symbols) and server (symbols -> class probabilities),
   with the bits per image sent; :func:`quantization_aware_sensor`: its QAT sensor
   (tensorflow-model-optimization on a ``tf_keras`` twin).
-- :func:`load_keras_model`: a ``.keras`` file with the package modules it names imported.
 """
 
 from export.artifact import ArtifactReport, staged_artifact
 from export.jcc_sensor import export_jcc_sensor, jcc_sensor_model
-from export.keras_file import load_keras_model
 from export.litert_runner import LiteRTModel
 from export.qat import quantization_aware_sensor, tf_keras_twin
 from export.savedmodel import export_savedmodel
 from export.split_autoencoder import (
     SENSOR_MODES,
     SensorReport,
+    deployed_codec,
     export_sensor,
     export_split,
-    fit_coder,
-    sensor_model,
-    server_model,
-    split_models,
     step_sizes_for,
 )
 from export.tflite import MODES, convert_to_tflite, export_tflite, representative_data
@@ -43,19 +38,15 @@ __all__ = [
     "LiteRTModel",
     "SensorReport",
     "convert_to_tflite",
+    "deployed_codec",
     "export_jcc_sensor",
     "export_savedmodel",
     "export_sensor",
     "export_split",
     "export_tflite",
-    "fit_coder",
     "jcc_sensor_model",
-    "load_keras_model",
     "quantization_aware_sensor",
     "representative_data",
-    "sensor_model",
-    "server_model",
-    "split_models",
     "staged_artifact",
     "step_sizes_for",
     "tf_keras_twin",

@@ -11,7 +11,7 @@ TensorFlow (Flex) ops.
 """
 
 from export.tflite import export_tflite
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 #: Coefficients per 8x8 block in a grid.
 BLOCK_COEFFICIENTS = 64
@@ -31,7 +31,8 @@ def sensor_image_shape(classifier):
             return shape
         if shape[-1] == BLOCK_COEFFICIENTS and tensor.name == "y":
             return (8 * shape[0], 8 * shape[1], 3)
-    raise UserError("the JCC classifier does not fix the image size; give it (--image-size H W)")
+    raise TaskAdaptError("the JCC classifier does not fix the image size; give the sensor's image size",
+                         parameter="image_size")
 
 
 def jcc_sensor_model(jcc, image_shape=None):

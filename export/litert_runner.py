@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 
 def quantization_of(details):
@@ -59,7 +59,7 @@ class LiteRTModel:
         self.interpreter = Interpreter(num_threads=num_threads, **source)
         signatures = self.interpreter.get_signature_list()
         if not signatures:
-            raise UserError(f"{model if not isinstance(model, bytes) else 'the model'} has no signature to run")
+            raise TaskAdaptError(f"{model if not isinstance(model, bytes) else 'the model'} has no signature to run")
         key = signature or next(iter(signatures))
         self.runner = self.interpreter.get_signature_runner(key)
         self.input_details = self.runner.get_input_details()

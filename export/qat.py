@@ -15,7 +15,7 @@ order):
   the fine-tuning is short), then given the Keras-3 layer's weights;
 * the fixed input stage of section 3.3.1 becomes standard layers holding the same numbers,
   frozen (non-trainable): :class:`~keras_taskadapt.jpeg.ColorTransform` a 1x1 ``Conv2D``
-  (the 3x3 matrix, the level shift as its bias); :class:`~keras_taskadapt.transforms.DWT2D`
+  (the 3x3 matrix, the level shift as its bias); :class:`~keras_taskadapt.hierarchical.transforms.DWT2D`
   a periodic padding (``Cropping2D`` and ``Concatenate``, which tfmot passes through) and a
   stride-2 ``Conv2D`` whose kernel holds the analysis filters of each band for each channel
   (the band-grouped channel order of ``DWT2D``); ``Rescaling`` a 1x1 ``DepthwiseConv2D``.
@@ -52,7 +52,8 @@ import tempfile
 
 import numpy as np
 
-from keras_taskadapt.errors import UserError
+from export.split_autoencoder import SENSOR_MODES
+from keras_taskadapt.core.errors import TaskAdaptError
 
 #: Config keys of Keras-3 layers that the ``tf_keras`` twin does not take over.
 DROPPED_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
@@ -78,7 +79,7 @@ def _only_layer(entries):
     if entries and isinstance(entries[0], str):
         entries = [entries]
     if len(entries) != 1:
-        raise UserError(f"the QAT twin needs a one-input, one-output encoder, got {len(entries)} tensors")
+        raise TaskAdaptError(f"the QAT twin needs a one-input, one-output encoder, got {len(entries)} tensors")
     return entries[0][0]
 
 
@@ -95,7 +96,7 @@ def _standard_twin(layer, inputs):
 
     twin_class = getattr(tf_keras.layers, type(layer).__name__, None)
     if twin_class is None:
-        raise UserError(f"layer {layer.name} ({type(layer).__name__}) has no tf_keras twin for QAT")
+        raise TaskAdaptError(f"layer {layer.name} ({type(layer).__name__}) has no tf_keras twin for QAT")
     accepted = inspect.signature(twin_class.__init__).parameters
     config = {key: value for key, value in layer.get_config().items()
               if (key in accepted or key in ("name", "trainable")) and not key.endswith(DROPPED_SUFFIXES)}
@@ -133,7 +134,7 @@ def periodic_padding(inputs, left, right, name):
     for axis, side in ((1, "rows"), (2, "cols")):
         size = inputs.shape[axis]
         if max(left, right) > size:
-            raise UserError(f"the QAT twin of {name} needs image sides of at least {max(left, right)}, got {size}")
+            raise TaskAdaptError(f"the QAT twin of {name} needs image sides of at least {max(left, right)}, got {size}")
         pieces = ([_crop(inputs, axis, size - left, 0, f"{name}_{side}_left")] if left else []) + [inputs]
         pieces += [_crop(inputs, axis, 0, size - right, f"{name}_{side}_right")] if right else []
         if len(pieces) > 1:
@@ -185,7 +186,7 @@ def tf_keras_twin(encoder):
             tensors[name] = tf_keras.Input(shape=tuple(entry["config"]["batch_shape"][1:]), name=name)
             continue
         if len(entry["inbound_nodes"]) != 1:
-            raise UserError(f"the QAT twin needs every layer used once; {name} is used "
+            raise TaskAdaptError(f"the QAT twin needs every layer used once; {name} is used "
                             f"{len(entry['inbound_nodes'])} times")
         histories = _histories(entry["inbound_nodes"][0]["args"])
         inputs = [tensors[history[0]] for history in histories]
@@ -210,7 +211,7 @@ def quantization_aware_encoder(encoder, images, step_sizes, *, steps=300, batch_
     import tf_keras
 
     if steps < 1 or batch_size < 1:
-        raise UserError(f"QAT needs steps and a batch size >= 1, got {steps} and {batch_size}")
+        raise TaskAdaptError(f"QAT needs steps and a batch size >= 1, got {steps} and {batch_size}")
     images = np.asarray(images, np.float32)
     targets = encoder.predict(images, batch_size=256, verbose=0)
     twin = tf_keras_twin(encoder)
@@ -274,8 +275,12 @@ def keras_encoder(qat_model):
 
 def quantization_aware_sensor(encoder, images, step_sizes, **options):
     """The QAT sensor: :func:`quantization_aware_encoder` (``options``) back in Keras 3, then
-    the rounding to symbols with steps ``q`` (:func:`~export.split_autoencoder.sensor_model`)."""
-    from export.split_autoencoder import sensor_model
+    the rounding to symbols with steps ``q``
+    (:meth:`~keras_taskadapt.hierarchical.latent.SplitCodec.sensor_model`)."""
+    from keras_taskadapt.hierarchical.latent import SplitCodec
 
     qat_model = quantization_aware_encoder(encoder, images, step_sizes, **options)
-    return sensor_model(keras_encoder(qat_model), step_sizes, name="qat_sensor")
+    return SplitCodec(step_sizes, encoder=keras_encoder(qat_model)).sensor_model(name="qat_sensor")
+
+
+SENSOR_MODES.register("qat", help="quantization-aware fine-tuning of the sensor, then int8")("int8")

@@ -3,7 +3,7 @@
 import numpy as np
 
 from export.artifact import ArtifactReport, artifact_size, seconds_per_call, staged_artifact
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 
 def input_shape_of(model):
@@ -13,7 +13,7 @@ def input_shape_of(model):
         return tuple(inputs[0].shape[1:])
     build_shape = (model.get_build_config() or {}).get("input_shape")
     if build_shape is None:
-        raise UserError(f"model {model.name} has no known input shape; call it on a batch first")
+        raise TaskAdaptError(f"model {model.name} has no known input shape; call it on a batch first")
     return tuple(build_shape[1:])
 
 

@@ -28,9 +28,36 @@ import numpy as np
 from export.artifact import ArtifactReport, artifact_size, seconds_per_call, staged_artifact
 from export.litert_runner import LiteRTModel
 from export.savedmodel import sample_batch
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.core.registry import Registry
 
-MODES = ("float", "dynamic", "int8")
+#: The conversions by name; each configures a ``tf.lite.TFLiteConverter``.
+MODES = Registry("TFLite mode", parameter="mode")
+
+
+@MODES.register("float", help="float32 weights and activations")
+def _float_conversion(converter, representative):
+    """Nothing to change: the converter writes float32."""
+
+
+@MODES.register("dynamic", help="int8 weights, float activations, no data needed")
+def _dynamic_range_conversion(converter, representative):
+    import tensorflow as tf
+
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+
+
+@MODES.register("int8", help="full integer: int8 weights, activations and inputs (needs representative data)")
+def _full_integer_conversion(converter, representative):
+    import tensorflow as tf
+
+    if representative is None:
+        raise TaskAdaptError("int8 quantization needs representative data (a data set)", parameter="dataset")
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
 
 
 def representative_data(dataset, batches):
@@ -60,29 +87,20 @@ def convert_to_tflite(model, mode="float", representative=None):
     """
     import tensorflow as tf
 
-    if mode not in MODES:
-        raise UserError(f"TFLite mode must be one of {', '.join(MODES)}, got {mode!r}")
-    if mode == "int8" and representative is None:
-        raise UserError("int8 quantization needs representative data (--dataset)")
+    configure = MODES[mode]
     with tempfile.TemporaryDirectory(prefix="tflite-savedmodel-") as saved_model:
         model.export(saved_model, format="tf_saved_model", verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-        if mode != "float":
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        if mode == "int8":
-            converter.representative_dataset = representative
-            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-            converter.inference_input_type = tf.int8
-            converter.inference_output_type = tf.int8
+        configure(converter, representative)
         try:
             return converter.convert()
         except Exception as error:
             if not hasattr(error, "errors"):  # only the converter's ConverterError lists failing ops
                 raise
             ops = sorted({item.operator.name for item in error.errors if item.operator.name}) or ["?"]
-            raise UserError(f"TFLite builtins cannot run {', '.join(ops)} ({mode} conversion); "
-                            f"this export does not fall back to TensorFlow (Flex) ops") from None
+            raise TaskAdaptError(f"TFLite builtins cannot run {', '.join(ops)} ({mode} conversion); "
+                                 f"this export does not fall back to TensorFlow (Flex) ops") from None
 
 
 def named_outputs(outputs):
@@ -121,6 +139,25 @@ def first_of(batch):
     return {name: values[:1] for name, values in batch.items()} if isinstance(batch, dict) else batch[:1]
 
 
+def tensor_contract(details, name):
+    """What a program must feed or read at one tensor: dtype, shape and, for a quantized tensor,
+    ``real = (value - zero_point) * scale``."""
+    from export.litert_runner import quantization_of
+
+    entry = {"name": name, "dtype": np.dtype(details["dtype"]).name, "shape": [int(side) for side in details["shape"]]}
+    quantization = quantization_of(details)
+    if quantization is not None:
+        entry["scale"], entry["zero_point"] = quantization
+        entry["real_value"] = "(value - zero_point) * scale"
+    return entry
+
+
+def tflite_contract(runner):
+    """The signature's inputs and outputs of a :class:`LiteRTModel`, in signature order."""
+    return {"signature_inputs": [tensor_contract(runner.input_details[name], name) for name in runner.input_names],
+            "signature_outputs": [tensor_contract(runner.output_details[name], name) for name in runner.output_names]}
+
+
 def export_tflite(model, path, *, mode="float", representative=None, batch=None, force=False, kind=None):
     """Convert ``model`` to ``.tflite`` at ``path`` in ``mode``, check it with LiteRT and report.
 
@@ -138,6 +175,6 @@ def export_tflite(model, path, *, mode="float", representative=None, batch=None,
         single = first_of(batch)
         latency = seconds_per_call(lambda: runner.run(single))
         report = ArtifactReport(artifact=path, kind=kind or f"tflite-{mode}", size_bytes=artifact_size(temporary),
-                                latency_ms_per_input=1000.0 * latency, parity=parity)
+                                latency_ms_per_input=1000.0 * latency, parity=parity, contract=tflite_contract(runner))
     report.write()
     return report

@@ -1,7 +1,10 @@
 """``keras-taskadapt <verb> <task> [options]``: the command line.
 
-Verbs: train, evaluate, sweep, export, data (see ``keras_taskadapt.tasks``). A mistake the user
-can fix ends in one line ``error: ...`` and exit status 2, never a traceback.
+Verbs and tasks come from the command registry (:mod:`keras_taskadapt.tasks.registry`); only
+the command being run declares its options, so ``--help`` stays fast. A mistake the user can
+fix ends in one line ``error: ...`` and exit status 2, never a traceback: argparse's usage
+errors, and the library's :class:`~keras_taskadapt.core.errors.TaskAdaptError` and
+:class:`~tfrecords_tools.TFRecordError`, prefixed with the option that sets the value at fault.
 """
 
 import argparse
@@ -9,8 +12,6 @@ import os
 import sys
 
 from keras_taskadapt import __version__
-from keras_taskadapt.errors import UserError
-from keras_taskadapt.tasks import TASK_MODULES, VERBS, command
 
 
 class _OneLineErrors(argparse.ArgumentParser):
@@ -20,46 +21,94 @@ class _OneLineErrors(argparse.ArgumentParser):
         self.exit(2, f"error: {self.prog}: {message}\n")
 
 
-def build_parser():
-    parser = _OneLineErrors(prog="keras-taskadapt", description="Task- and channel-adapted deep networks: keras-taskadapt VERB TASK [options].")
+def selected_command(argv):
+    """``(verb, task)`` named by the first two words of ``argv`` (``None`` where absent)."""
+    words = [word for word in argv if not word.startswith("-")][:2]
+    return tuple(words) if len(words) == 2 else None
+
+
+def build_parser(selected=None, declare_all=False):
+    """The parser; only the ``selected`` command's options are declared (every command's with
+    ``declare_all``; the verbs and tasks are always listed).
+
+    Returns ``(parser, {(verb, task): task parser})``.
+    """
+    from keras_taskadapt.tasks import COMMANDS, VERBS, tasks_of
+
+    parser = _OneLineErrors(prog="keras-taskadapt",
+                            description="Task- and channel-adapted deep networks: keras-taskadapt VERB TASK [options].")
     parser.add_argument("--version", action="version", version=f"keras-taskadapt {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="verb", required=True, parser_class=_OneLineErrors)
+    task_parsers = {}
     for verb, summary in VERBS.items():
         verb_parser = verbs.add_parser(verb, help=summary, description=summary)
         tasks = verb_parser.add_subparsers(dest="task", metavar="task", required=True, parser_class=_OneLineErrors)
-        for task in TASK_MODULES[verb]:
-            add_arguments, run, task_summary = command(verb, task)
-            task_parser = tasks.add_parser(task, help=task_summary, description=task_summary)
-            add_arguments(task_parser)
-            task_parser.set_defaults(run=run)
-    return parser
+        for task in tasks_of(verb):
+            entry = COMMANDS[(verb, task)]
+            task_parser = tasks.add_parser(task, help=entry.summary, description=entry.summary)
+            if declare_all or selected == (verb, task):
+                entry.add_arguments(task_parser)
+            task_parser.set_defaults(run=entry.run)
+            task_parsers[(verb, task)] = task_parser
+    return parser, task_parsers
 
 
-def _diagnose_data_loss(args):
+def option_of(parser, parameter):
+    """The option string of ``parser`` that sets ``parameter`` (its ``dest``), or ``None``."""
+    for action in parser._actions:
+        if action.dest == parameter and action.option_strings:
+            return next((option for option in action.option_strings if option.startswith("--")),
+                        action.option_strings[0])
+    return None
+
+
+def one_line(error, task_parser):
+    """The ``error: ...`` line of a library error, led by the option that sets its parameter
+    (a damaged record is followed by the option that reads around it)."""
+    from tfrecords_tools import CorruptRecordError
+
+    message = " ".join(str(error).split())
+    if task_parser is None:
+        return f"error: {message}"
+    skip = option_of(task_parser, "skip_corrupt")
+    if isinstance(error, CorruptRecordError) and skip:
+        return f"error: {message}; pass {skip} to skip damaged records"
+    option = option_of(task_parser, getattr(error, "parameter", None))
+    return f"error: {option}: {message}" if option else f"error: {message}"
+
+
+def _diagnose_data_loss(options):
     """Turn TensorFlow's anonymous "corrupted record at N" into the file and record index."""
+    from keras_taskadapt.core.errors import TaskAdaptError
     from tfrecords_tools import expand_glob, verify_files
 
-    spec = getattr(args, "dataset", "") or ""
+    spec = getattr(options, "dataset", "") or ""
     if spec.startswith("tfrecord:"):
         verify_files(expand_glob(spec[len("tfrecord:"):]), strict=True)  # raises CorruptRecordError
-    raise UserError("a data file is damaged (TensorFlow reported data loss); run `keras-taskadapt data verify`")
+    raise TaskAdaptError("a data file is damaged (TensorFlow reported data loss); run `keras-taskadapt data verify`")
 
 
 def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    selected = selected_command(argv)
+    parser, task_parsers = build_parser(selected)
     try:
-        args = build_parser().parse_args(argv)
+        options = parser.parse_args(argv)
     except SystemExit as done:  # --help, --version and usage errors (already printed)
         return done.code
+    from keras_taskadapt.core.errors import TaskAdaptError
+    from tfrecords_tools.errors import TFRecordError
+
     try:
         try:
-            args.run(args)
+            options.run(options)
         except Exception as error:  # TensorFlow's DataLossError, raised deep inside tf.data
             if type(error).__name__ != "DataLossError":
                 raise
-            _diagnose_data_loss(args)
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
+            _diagnose_data_loss(options)
+    except (TaskAdaptError, TFRecordError) as error:
+        print(one_line(error, task_parsers.get(selected)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -1,12 +1,60 @@
-"""What every training command shares: seeding, the strategy, fitting with the run contract."""
+"""One training template for every ``train`` task (:func:`run_training`).
 
-import json
-import os
-import shutil
+A training run is always the same sequence, written here once: claim the run folder (refuse
+one that holds a run unless resumed or forced), seed everything, open the data, build and
+compile the model under the ``tf.distribute`` strategy, write ``config.json``, fit with the
+run contract (``history.csv``, ``BackupAndRestore`` for ``--resume``, TensorBoard logs when
+asked), evaluate, add the bookkeeping keys and write the model, ``metrics.json`` and the
+training plot. A chapter supplies the parts that differ as hooks::
+
+    metrics = run_training(
+        RunSettings.from_options(options),
+        open_data=lambda: open_image_data(...),                       # -> data
+        build=lambda data: compiled_model(data.input_shape, ...),     # under the strategy scope
+        evaluate=lambda model, data, run: {"accuracy": ...},          # -> its metrics
+        callbacks=lambda model: [PhaseSchedule()],                    # optional
+        config=vars(options),
+    )
+"""
+
+import dataclasses
 import sys
 import time
+from dataclasses import dataclass
+from typing import Optional
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
+
+
+@dataclass
+class RunSettings:
+    """What every training run is told besides its chapter's own options."""
+
+    out: str
+    epochs: int = 1
+    steps_per_epoch: Optional[int] = None
+    seed: int = 0
+    deterministic_ops: bool = False
+    strategy: str = "default"
+    resume: bool = False
+    force: bool = False
+    tensorboard: bool = False
+
+    @classmethod
+    def from_options(cls, options, **overrides):
+        """The settings among ``options`` (a namespace or mapping with the same names)."""
+        values = vars(options) if hasattr(options, "__dict__") else dict(options)
+        fields = {field.name for field in dataclasses.fields(cls)}
+        settings = cls(**{**{key: value for key, value in values.items() if key in fields}, **overrides})
+        settings.check()
+        return settings
+
+    def check(self):
+        for name in ("epochs", "steps_per_epoch"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise TaskAdaptError(f"{name.replace('_', ' ')} must be 1 or more. Received: {name}={value}",
+                                     parameter=name)
 
 
 def seed_everything(seed, deterministic_ops=False):
@@ -24,49 +72,25 @@ def progress_verbosity():
     return 1 if sys.stdout.isatty() else 2
 
 
-def resumed_epoch(run):
-    """The number of finished epochs in the backup of an interrupted run (0 when there is none)."""
-    metadata = os.path.join(run.backup_dir, "training_metadata.json")
-    if not os.path.exists(metadata):
-        return 0
-    with open(metadata) as handle:
-        return int(json.load(handle)["epoch"])
-
-
-def prepare_resume(run, resume):
-    """Keep the backup of an interrupted run when resuming; clear it for a fresh run.
-
-    On resume, ``history.csv`` keeps the rows of the epochs the backup holds, so epochs that
-    were logged but not backed up before the interruption are not logged twice.
-    """
-    if resume:
-        if not os.path.isdir(run.backup_dir):
-            raise UserError(f"--resume: {run.path} holds no interrupted run to continue")
-        finished = resumed_epoch(run)
-        kept = [row for row in run.read_history() if row["epoch"] < finished]
-        run.write_history(kept)
-    else:
-        shutil.rmtree(run.backup_dir, ignore_errors=True)
-        if os.path.exists(run.history_path):
-            os.remove(run.history_path)
-
-
-def fit_with_contract(model, train, validation, *, run, epochs, resume=False, callbacks=(), steps_per_epoch=None):
+def fit_with_contract(model, train, validation, *, run, epochs, resume=False, callbacks=(), steps_per_epoch=None,
+                      tensorboard=False):
     """``model.fit`` with the run contract: backup for ``--resume``, ``history.csv``, progress.
 
-    ``keras.callbacks.BackupAndRestore`` saves the model and optimizer after every epoch in
+    ``keras.callbacks.BackupAndRestore`` saves the model and optimizers after every epoch in
     ``DIR/backup`` (removed when training completes), so a killed run continues from the last
-    finished epoch. Returns ``(history, train_seconds)``.
+    finished epoch; on resume ``history.csv`` keeps the rows of the epochs the backup holds.
+    Returns ``(history, train_seconds)``.
     """
     import keras
 
-    from keras_taskadapt.history_logger import HistoryLogger
+    from keras_taskadapt.core.history import HistoryLogger
 
-    prepare_resume(run, resume)
     contract = [  # the history row is written before the backup that counts its epoch as done
         HistoryLogger(run.history_path, columns=getattr(model, "history_columns", None), append=resume),
         keras.callbacks.BackupAndRestore(run.backup_dir),
     ]
+    if tensorboard:
+        contract.append(keras.callbacks.TensorBoard(run.file("logs")))
     started = time.perf_counter()
     history = model.fit(
         train,
@@ -80,13 +104,60 @@ def fit_with_contract(model, train, validation, *, run, epochs, resume=False, ca
     return history, time.perf_counter() - started
 
 
-def run_bookkeeping(run, source, seconds):
-    """The metrics.json keys every training run reports besides its own results."""
+def data_bookkeeping(source):
+    """The metrics.json keys that describe the data a run read."""
     return {
-        "train_seconds": seconds,
-        "epochs": len(run.read_history()),
         "train_examples": source.size("train"),
         "test_examples": source.size("test"),
         "skipped_records": source.skipped_records,
         "dataset": source.name,
     }
+
+
+def run_training(settings, *, open_data, build, evaluate, callbacks=None, epochs=None, fit=None, config=None,
+                 plot_history=True):
+    """Train one model into ``settings.out`` (module docstring); returns its metrics.
+
+    Args:
+        open_data: ``() -> data``; the data object is passed to the other hooks (an
+            :class:`~keras_taskadapt.data.ImageData`, or whatever the chapter reads; it needs
+            ``train``, ``test`` and ``source`` for the default ``fit`` and bookkeeping).
+        build: ``(data) -> compiled model``, called under the strategy's scope.
+        evaluate: ``(model, data, run) -> metrics`` of the trained model.
+        callbacks: ``(model) -> [callbacks]`` added to the run contract's.
+        epochs: ``(model) -> epochs`` when the model decides (default ``settings.epochs``).
+        fit: ``(model, data, run) -> train seconds`` in place of the default
+            :func:`fit_with_contract` (also under the strategy's scope), for models trained
+            otherwise (a fitted SVM, one network per station).
+        config: the options ``config.json`` records.
+        plot_history: draw ``training.png`` from ``history.csv`` (``False`` where ``evaluate``
+            draws its own).
+    """
+    from keras_taskadapt.core.distribute import make_strategy
+    from keras_taskadapt.core.run_directory import RunDirectory
+
+    run = RunDirectory(settings.out)
+    run.claim(resume=settings.resume, force=settings.force)
+    seed_everything(settings.seed, settings.deterministic_ops)
+    data = open_data()
+    strategy = make_strategy(settings.strategy)
+    with strategy.scope():
+        model = build(data)
+    run.write_config({**(config or {}), "out": settings.out})
+    with strategy.scope():
+        if fit is None:
+            _, seconds = fit_with_contract(model, data.train, data.test, run=run,
+                                           epochs=epochs(model) if epochs else settings.epochs,
+                                           resume=settings.resume, callbacks=callbacks(model) if callbacks else (),
+                                           steps_per_epoch=settings.steps_per_epoch,
+                                           tensorboard=settings.tensorboard)
+        else:
+            seconds = fit(model, data, run)
+    metrics = {**evaluate(model, data, run), "train_seconds": seconds, "epochs": len(run.read_history())}
+    if getattr(data, "source", None) is not None:
+        metrics.update(data_bookkeeping(data.source))
+    run.save_model(model)
+    run.write_metrics(metrics)
+    if plot_history:
+        run.plot_history()
+    return metrics

@@ -1,10 +1,23 @@
-"""Shared fixtures: the real data beside the project and a quiet TensorFlow."""
+"""Shared fixtures: the real data beside the project, a quiet TensorFlow, and deterministic kernels.
+
+TensorFlow's deterministic kernels are switched on once for the whole session: a test that
+trains then computes the same numbers whether it runs alone, in its module or after a test
+that asks for ``--deterministic-ops`` (which switches them on for the process), so its
+outcome does not depend on the order tests run in. Data order and initialisation are seeded
+by each test.
+"""
 import os
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def pytest_configure(config):
+    import tensorflow as tf
+
+    tf.config.experimental.enable_op_determinism()
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

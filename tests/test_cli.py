@@ -97,7 +97,7 @@ def test_training_on_a_damaged_shard_names_it_and_skip_corrupt_counts_it(tmp_pat
     (["train", "classify", "--resume"], "no interrupted run"),
     (["evaluate", "classify", "--model", "/no/model.keras"], "no such file"),
     (["data", "inspect", "/no/such/*.tfrecord"], "no TFRecord files match"),
-    (["train", "classify", "--epochs", "one"], "invalid int value"),
+    (["train", "classify", "--epochs", "one"], "argument --epochs: expected a whole number"),
 ])
 def test_user_errors_are_one_line_and_exit_2(arguments, fragment, tmp_path, capsys):
     needs_out = arguments[0] in ("train", "evaluate")

@@ -9,7 +9,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from keras_taskadapt.errors import UserError  # noqa: E402
+from keras_taskadapt.core.errors import TaskAdaptError  # noqa: E402
 from keras_taskadapt.losses import (  # noqa: E402
     MCR2_EPS,
     CodingRateReduction,
@@ -173,7 +173,7 @@ def test_serialization_round_trip():
     ],
 )
 def test_bad_input_raises_user_error(make, message):
-    with pytest.raises(UserError, match=message) as error:
+    with pytest.raises(TaskAdaptError, match=message) as error:
         make()
     assert "\n" not in str(error.value)
 

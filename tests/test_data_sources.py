@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from keras_taskadapt.data import load_dataset, open_dataset
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 
 def _all(dataset):
@@ -116,7 +116,7 @@ def test_folder_source_with_train_and_test_folders(tmp_path):
 
 @pytest.mark.parametrize("spec", ["folder:/no/such/folder", "tfrecord:/no/such/*.tfrecord", "no_such_tfds_name_xyz"])
 def test_unknown_sources_are_one_line_errors(spec, tmp_path):
-    with pytest.raises(UserError) as error:
+    with pytest.raises(TaskAdaptError) as error:
         open_dataset(spec, data_dir=str(tmp_path))
     assert "\n" not in str(error.value)
 
@@ -128,9 +128,10 @@ def test_download_that_cannot_happen_fails_within_seconds(tmp_path, monkeypatch)
     monkeypatch.setattr(tfds_source, "DOWNLOAD_HOST", ("127.0.0.1", 9))
     for spec, name in (("tiny_imagenet", "tiny_imagenet"), ("mnist", "mnist")):
         started = time.perf_counter()
-        with pytest.raises(UserError) as error:
+        with pytest.raises(TaskAdaptError) as error:
             open_dataset(spec, data_dir=str(tmp_path / spec))
         assert time.perf_counter() - started < 20
-        assert str(error.value).startswith(name) and "--data-dir" in str(error.value)
+        assert str(error.value).startswith(name) and error.value.parameter == "data_dir"
+        assert str(tmp_path / spec) in str(error.value)
     left = tmp_path / "tiny_imagenet"
     assert not left.exists() or not any(entry.startswith(".download") for entry in os.listdir(left))

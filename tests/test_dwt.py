@@ -5,8 +5,8 @@ import pywt
 
 keras = pytest.importorskip("keras")
 
-from keras_taskadapt.errors import UserError  # noqa: E402
-from keras_taskadapt.transforms import SUBBANDS, DWT2D, InverseDWT2D  # noqa: E402
+from keras_taskadapt.core.errors import TaskAdaptError  # noqa: E402
+from keras_taskadapt.hierarchical.transforms import SUBBANDS, DWT2D, InverseDWT2D  # noqa: E402
 
 WAVELETS = ["haar", "bior2.2", "bior4.4"]
 SIZES = [(32, 32), (64, 48), (2, 4), (6, 10)]  # the last two wrap the periodic pad around
@@ -85,6 +85,6 @@ def test_unknown_image_size_and_save_reload(tmp_path):
     ],
 )
 def test_bad_input_raises_user_error(make, message):
-    with pytest.raises(UserError, match=message) as error:
+    with pytest.raises(TaskAdaptError, match=message) as error:
         make()
     assert "\n" not in str(error.value)

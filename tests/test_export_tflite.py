@@ -11,10 +11,10 @@ import tensorflow as tf
 from conftest import shared_path
 
 from export import LiteRTModel, export_tflite, jcc_sensor_model, representative_data
-from export.keras_file import load_keras_model, modules_named
+from keras_taskadapt.core.keras_file import load_model, modules_named
 from keras_taskadapt.cli import main
 from keras_taskadapt.data import load_dataset
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.jpeg import JointCompressionClassifier, JpegCodec
 from keras_taskadapt.models import cifar_resnet
 
@@ -123,10 +123,10 @@ def test_a_keras_file_loads_with_the_modules_it_names(tmp_path):
         modules = modules_named(json.loads(archive.read("config.json")))
     assert {"keras_taskadapt.jpeg.joint_model", "keras_taskadapt.jpeg.codec"} <= modules
     assert all(module.startswith("keras_taskadapt.") for module in modules)
-    assert isinstance(load_keras_model(str(tmp_path / "jcc.keras")), JointCompressionClassifier)
+    assert isinstance(load_model(str(tmp_path / "jcc.keras")), JointCompressionClassifier)
     (tmp_path / "text.keras").write_text("not a zip file")
-    with pytest.raises(UserError, match="not a .keras model file"):
-        load_keras_model(str(tmp_path / "text.keras"))
+    with pytest.raises(TaskAdaptError, match="not a .keras model file"):
+        load_model(str(tmp_path / "text.keras"))
 
 
 def _tiny_model():
@@ -162,7 +162,7 @@ def test_a_half_failed_export_leaves_nothing_behind(tmp_path, monkeypatch):
 def test_ops_outside_the_builtins_fail_in_one_line(tmp_path):
     values = keras.Input((4,), name="values")
     model = keras.Model(values, keras.ops.erfinv(values))
-    with pytest.raises(UserError, match=r"cannot run tf\.Erfinv") as error:
+    with pytest.raises(TaskAdaptError, match=r"cannot run tf\.Erfinv") as error:
         export_tflite(model, str(tmp_path / "erfinv.tflite"), batch=np.zeros((2, 4), np.float32))
     assert "\n" not in str(error.value) and os.listdir(tmp_path) == []
 

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import pywt
 
-from keras_taskadapt.errors import UserError
-from keras_taskadapt.latent import LatentQuantizer
-from keras_taskadapt.models.split_autoencoder import split_autoencoder
-from keras_taskadapt.models.wavelet_resnet import wavelet_resnet_classifier
-from keras_taskadapt.pruning import count_flops
+from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.hierarchical.latent import LatentQuantizer
+from keras_taskadapt.hierarchical.models.split_autoencoder import split_autoencoder
+from keras_taskadapt.hierarchical.models.wavelet_resnet import wavelet_resnet_classifier
+from keras_taskadapt.hierarchical.pruning import count_flops
 
 # Counts by hand from section 3.3.1: 12 sub-bands in, a 64-filter 3x3 stem, ResNet-18 modules of
 # 64, 128, 256 filters (two basic blocks each, strides 1, 2, 2), the 512 module removed.
@@ -73,7 +73,7 @@ def test_wavelet_front_sees_the_dwt_subbands():
     lambda: wavelet_resnet_classifier(10, side_dim=-1),
 ])
 def test_bad_model_options_are_user_errors(build):
-    with pytest.raises(UserError):
+    with pytest.raises(TaskAdaptError):
         build()
 
 
@@ -92,9 +92,9 @@ def test_quantizer_rounds_at_inference_and_adds_bounded_uniform_noise_in_trainin
     np.testing.assert_array_equal(np.asarray(quantizer(latent)), symbols * steps)
     scaled_noise = np.abs(np.asarray(quantizer(latent, training=True)) - latent).max(axis=0)
     assert (scaled_noise <= steps + 1e-5).all() and (scaled_noise > 0.99 * steps).all()
-    with pytest.raises(UserError):
+    with pytest.raises(TaskAdaptError):
         quantizer.set_step_sizes([1.0, 0.0, 1.0, 1.0])
-    with pytest.raises(UserError):
+    with pytest.raises(TaskAdaptError):
         LatentQuantizer(noise=-1)
 
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from keras import layers
 
-from keras_taskadapt.errors import UserError
-from keras_taskadapt.models.wavelet_resnet import wavelet_resnet_classifier
-from keras_taskadapt.pruning import (
+from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.hierarchical.models.wavelet_resnet import wavelet_resnet_classifier
+from keras_taskadapt.hierarchical.pruning import (
     ChannelGroups,
     ScatterAccumulator,
     count_flops,
@@ -51,7 +51,7 @@ def test_streamed_fisher_scores_equal_the_direct_computation():
     accumulator.update(neurons, labels)
     within, between = accumulator.scatter_matrices()
     np.testing.assert_allclose(accumulator.scores(), between[:, 0, 0] / within[:, 0, 0])
-    with pytest.raises(UserError):
+    with pytest.raises(TaskAdaptError):
         accumulator.update(neurons, labels + 4)
 
 
@@ -122,12 +122,12 @@ def test_flop_count_of_known_layers():
     {"no_such_layer": [0]},
 ])
 def test_bad_pruning_requests_are_user_errors(keep):
-    with pytest.raises(UserError):
+    with pytest.raises(TaskAdaptError):
         slice_channels(_classifier().decoder, keep)
 
 
 def test_channels_tied_to_a_fixed_layer_cannot_be_pruned():
     inputs = keras.Input((4, 4, 3))
     x = layers.Add()([inputs, layers.Conv2D(3, 1)(inputs)])
-    with pytest.raises(UserError, match="cannot be pruned"):
+    with pytest.raises(TaskAdaptError, match="cannot be pruned"):
         slice_channels(keras.Model(inputs, x), {x._keras_history.operation.name: [0, 1]})

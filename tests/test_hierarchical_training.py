@@ -9,18 +9,18 @@ import keras
 import numpy as np
 import pytest
 
-from keras_taskadapt.errors import UserError
-from keras_taskadapt.models.split_autoencoder import split_autoencoder
-from keras_taskadapt.models.wavelet_resnet import wavelet_resnet_classifier
-from keras_taskadapt.training import (
+from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.hierarchical.models.split_autoencoder import split_autoencoder
+from keras_taskadapt.hierarchical.models.wavelet_resnet import wavelet_resnet_classifier
+from keras_taskadapt.hierarchical.training import (
     PHASES,
     AugmentedViews,
     DuPHiL,
     EndToEnd,
     JointLoss,
-    PhaseSchedule,
     ThreeStep,
 )
+from keras_taskadapt.phases import PhaseSchedule
 
 
 def _parts():
@@ -104,7 +104,7 @@ def test_three_step_runs_its_phases_in_order_with_their_optimizers():
     assert np.isfinite(history.history["ldr_loss"][:2]).all()
     assert [int(optimizer.iterations) for optimizer in
             (model.optimizer, model.decoder_optimizer, model.finetune_optimizer)] == [2, 1, 1]
-    with pytest.raises(UserError):
+    with pytest.raises(TaskAdaptError):
         ThreeStep(*_parts(), step_epochs=(1, 1))
     with pytest.raises(ValueError, match="finetune_optimizer"):
         ThreeStep(*_parts()).compile(optimizer="adam", decoder_optimizer="adam")
@@ -116,7 +116,7 @@ def test_augmented_views_are_image_major_with_the_image_first():
     assert views.shape == (9, 16, 16, 3)
     np.testing.assert_array_equal(views[::3], images)
     assert all(not np.array_equal(views[3 * index + 1], images[index]) for index in range(3))
-    with pytest.raises(UserError):
+    with pytest.raises(TaskAdaptError):
         AugmentedViews(n_views=1)
 
 
@@ -143,8 +143,9 @@ MIRRORED_SCRIPT = textwrap.dedent(
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import keras
-    from keras_taskadapt.models.split_autoencoder import split_autoencoder
-    from keras_taskadapt.training import PhaseSchedule, ThreeStep
+    from keras_taskadapt.hierarchical.models.split_autoencoder import split_autoencoder
+    from keras_taskadapt.hierarchical.training import ThreeStep
+    from keras_taskadapt.phases import PhaseSchedule
 
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     rng = np.random.default_rng(0)

@@ -11,7 +11,6 @@ from PIL import Image
 
 from keras_taskadapt.cli import main
 from keras_taskadapt.jpeg import (
-    AlternatingPhases,
     JointCompressionClassifier,
     JpegCodec,
     QuantizationRate,
@@ -20,6 +19,7 @@ from keras_taskadapt.jpeg import (
     standard_qtables,
 )
 from keras_taskadapt.models import cifar_resnet
+from keras_taskadapt.phases import PhaseSchedule
 
 
 def _model(train_jpeg=True, quality=None):
@@ -46,13 +46,13 @@ def test_each_phase_trains_only_its_group():
     model = _model()
     images, labels = _data()
     codec_before, classifier_before = _values(model.codec.weights), _values(model.classifier.weights)
-    model.fit(images, labels, epochs=1, batch_size=16, verbose=0, callbacks=[AlternatingPhases()])
+    model.fit(images, labels, epochs=1, batch_size=16, verbose=0, callbacks=[PhaseSchedule()])
     assert model.phase == "classifier"
     assert all(np.array_equal(a, b) for a, b in zip(codec_before, _values(model.codec.weights)))
     changed = [not np.array_equal(a, b) for a, b in zip(classifier_before, _values(model.classifier.weights))]
     assert any(changed)
     classifier_after = _values(model.classifier.weights)  # BN statistics included: a frozen classifier
-    model.fit(images, labels, initial_epoch=1, epochs=2, batch_size=16, verbose=0, callbacks=[AlternatingPhases()])
+    model.fit(images, labels, initial_epoch=1, epochs=2, batch_size=16, verbose=0, callbacks=[PhaseSchedule()])
     assert model.phase == "jpeg"
     assert all(np.array_equal(a, b) for a, b in zip(classifier_after, _values(model.classifier.weights)))
     assert not np.array_equal(codec_before[-1], np.array(model.codec.quantization.kernels))
@@ -70,7 +70,7 @@ def test_the_rate_surrogate_pulls_the_kernels_down():
 def test_baseline_keeps_the_standard_tables():
     model = _model(train_jpeg=False, quality=50)
     images, labels = _data()
-    model.fit(images, labels, epochs=2, batch_size=16, verbose=0, callbacks=[AlternatingPhases()])
+    model.fit(images, labels, epochs=2, batch_size=16, verbose=0, callbacks=[PhaseSchedule()])
     assert model.phase == "classifier"
     assert np.allclose(model.codec.quantization.qtables(), standard_qtables(50))
 
@@ -122,7 +122,7 @@ def test_main_job_writes_real_rate_metrics(jcc_run):
     for name in ("model.keras", "qtables.json", "qtables.png", "history.csv", "config.json"):
         assert (jcc_run / name).is_file(), name
     history = np.genfromtxt(jcc_run / "history.csv", delimiter=",", names=True)
-    assert history["phase_jpeg"].tolist() == [0.0, 0.0, 1.0]  # 2 classifier epochs, then 1 JPEG epoch
+    assert history["phase"].tolist() == [0.0, 0.0, 1.0]  # 2 classifier epochs, then 1 JPEG epoch
 
 
 def test_export_qtables_for_cjpeg(jcc_run, tmp_path):
@@ -148,9 +148,9 @@ def test_evaluate_jcc_on_real_files(jcc_run, tmp_path):
 
 
 @pytest.mark.parametrize("arguments, fragment", [
-    (["--mode", "baseline"], "needs --quality"),
-    (["--quality", "101"], "1..100"),
-    (["--lam", "-1"], ">= 0"),
+    (["--mode", "baseline"], "error: --quality: the baseline mode needs a standard-table quality"),
+    (["--quality", "101"], "error: --quality: quality must be 1..100"),
+    (["--lam", "-1"], "argument --lam: must be 0 or more"),
 ])
 def test_bad_jcc_options_are_one_line_errors(arguments, fragment, tmp_path, capsys):
     assert main(["train", "jcc", "--out", str(tmp_path)] + arguments) == 2

@@ -4,7 +4,7 @@ import jpeglib
 import pytest
 from PIL import Image
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.jpeg import quantized_coefficients, standard_qtables, write_jpeg
 
 
@@ -81,10 +81,10 @@ def test_vertical_frequency_is_the_row_index():
     "image", [np.zeros((8, 8, 3), np.float32), np.zeros((8, 8), np.uint8), np.zeros((1, 8, 8, 3), np.uint8), np.zeros((8, 8, 4), np.uint8)]
 )
 def test_bad_images_are_user_errors(image):
-    with pytest.raises(UserError, match="uint8 RGB image"):
+    with pytest.raises(TaskAdaptError, match="uint8 RGB image"):
         quantized_coefficients(image, standard_qtables(50))
 
 
 def test_bad_tables_are_user_errors():
-    with pytest.raises(UserError, match=r"\(3, 8, 8\)"):
+    with pytest.raises(TaskAdaptError, match=r"\(3, 8, 8\)"):
         quantized_coefficients(np.zeros((8, 8, 3), np.uint8), np.ones((2, 8, 8)))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, JpegImagePlugin
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.jpeg import (
     clip_to_baseline,
     decode_jpeg,
@@ -78,18 +78,18 @@ def test_psnr_and_ssim_values():
     assert psnr(image, image)[0] == np.inf
     assert ssim(image, image)[0] == pytest.approx(1.0)
     assert ssim(image, noisy)[0] < 1.0
-    with pytest.raises(UserError, match="same shape"):
+    with pytest.raises(TaskAdaptError, match="same shape"):
         psnr(image, image[:16])
 
 
 def test_bad_inputs_are_user_errors(tmp_path):
     image = np.zeros((16, 16, 3), np.uint8)
-    with pytest.raises(UserError, match="clip_to_baseline"):
+    with pytest.raises(TaskAdaptError, match="clip_to_baseline"):
         encode_jpeg(image, learned_tables())
-    with pytest.raises(UserError, match="uint8 RGB image"):
+    with pytest.raises(TaskAdaptError, match="uint8 RGB image"):
         encode_jpeg(image.astype(float), standard_qtables(50))
-    with pytest.raises(UserError, match="JPEG"):
+    with pytest.raises(TaskAdaptError, match="JPEG"):
         decode_jpeg(b"not a jpeg")
-    with pytest.raises(UserError):
+    with pytest.raises(TaskAdaptError):
         write_jpeg(tmp_path / "x.jpg", image, np.ones((3, 8)))
     assert not list(tmp_path.iterdir())

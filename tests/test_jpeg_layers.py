@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.jpeg import (
     ColorTransform,
     JpegCodec,
@@ -100,9 +100,9 @@ def test_zero_kernel_entries_discard_coefficients():
 def test_kernels_initialise_at_ones_or_standard_tables():
     np.testing.assert_array_equal(QuantizationKernels().kernels.numpy(), np.ones((3, 8, 8)))
     np.testing.assert_allclose(QuantizationKernels(initial_tables=30, scale=10.0).qtables(), standard_qtables(30), rtol=1e-6)
-    with pytest.raises(UserError, match="quality"):
+    with pytest.raises(TaskAdaptError, match="quality"):
         QuantizationKernels(initial_tables=0)
-    with pytest.raises(UserError, match="scale"):
+    with pytest.raises(TaskAdaptError, match="scale"):
         QuantizationKernels(scale=0.0)
 
 
@@ -165,7 +165,7 @@ def test_rate_surrogates_of_sections_2_3_2_to_2_3_4():
     assert float(QuantizationRate(2.0, l1=0.3, threshold=0.25)(q)) == pytest.approx(2 * hinge, rel=1e-5)
     layer = QuantizationKernels(rate_penalty=QuantizationRate(0.5))
     assert float(layer.losses[0]) == pytest.approx(0.5 * 192)
-    with pytest.raises(UserError):
+    with pytest.raises(TaskAdaptError):
         QuantizationRate(-1.0)
 
 
@@ -186,5 +186,5 @@ def test_model_with_codec_saves_and_reloads(tmp_path):
 
 
 def test_images_need_a_fixed_size():
-    with pytest.raises(UserError, match="fixed height and width"):
+    with pytest.raises(TaskAdaptError, match="fixed height and width"):
         JpegCodec()(keras.Input((None, None, 3)))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.jpeg import (
     plot_qtables,
     read_cjpeg_qtables,
@@ -34,9 +34,9 @@ def test_cjpeg_text_round_trips(tmp_path):
 def test_cjpeg_text_parser_follows_cjpeg_rules():
     text = "# comment\n" + " ".join(map(str, TABLES.ravel()[:100])) + "  # tail comment\n" + "\n".join(map(str, TABLES.ravel()[100:]))
     np.testing.assert_array_equal(parse_cjpeg_qtables(text), TABLES)
-    with pytest.raises(UserError, match="192"):
+    with pytest.raises(TaskAdaptError, match="192"):
         parse_cjpeg_qtables(" ".join(["8"] * 128))
-    with pytest.raises(UserError, match="integers"):
+    with pytest.raises(TaskAdaptError, match="integers"):
         parse_cjpeg_qtables("8 x 9")
 
 
@@ -46,9 +46,9 @@ def test_json_round_trips_with_metadata(tmp_path):
     assert document["clipped_entries"] == 2 and document["components"] == ["Y", "Cb", "Cr"]
     np.testing.assert_array_equal(read_qtables_json(path), TABLES)
     (tmp_path / "other.json").write_text('{"tables": [1, 2]}')
-    with pytest.raises(UserError, match="not a JSON qtables file"):
+    with pytest.raises(TaskAdaptError, match="not a JSON qtables file"):
         read_qtables_json(tmp_path / "other.json")
-    with pytest.raises(UserError, match="cannot read"):
+    with pytest.raises(TaskAdaptError, match="cannot read"):
         read_qtables_json(tmp_path / "missing.json")
 
 
@@ -60,7 +60,7 @@ def test_c_header_holds_the_tables(tmp_path):
     body = text.split("camera_tables[3][64] = {", 1)[1].split("};", 1)[0]
     body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
     np.testing.assert_array_equal(np.array(re.findall(r"\d+", body), dtype=int).reshape(3, 8, 8), TABLES)
-    with pytest.raises(UserError, match="identifier"):
+    with pytest.raises(TaskAdaptError, match="identifier"):
         write_qtables_header(tmp_path / "bad.h", TABLES, name="3tables")
 
 
@@ -81,6 +81,6 @@ def test_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
 
 
 def test_non_baseline_tables_are_refused(tmp_path):
-    with pytest.raises(UserError, match="1 to 255"):
+    with pytest.raises(TaskAdaptError, match="1 to 255"):
         write_cjpeg_qtables(tmp_path / "q.txt", TABLES * 3)
     assert not list(tmp_path.iterdir())

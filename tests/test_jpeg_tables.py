@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.jpeg import clip_to_baseline, standard_qtables
 from keras_taskadapt.jpeg.tables import CHROMINANCE_TABLE, LUMINANCE_TABLE
 
@@ -32,7 +32,7 @@ def test_quality_50_is_annex_k_in_natural_order():
 
 @pytest.mark.parametrize("quality", [0, 101, 50.0, True, "50"])
 def test_bad_quality_is_a_user_error(quality):
-    with pytest.raises(UserError, match="quality"):
+    with pytest.raises(TaskAdaptError, match="quality"):
         standard_qtables(quality)
 
 
@@ -52,5 +52,5 @@ def test_clip_to_baseline_rounds_and_counts():
 
 @pytest.mark.parametrize("tables", [np.ones((2, 8, 8)), np.ones((3, 64)), -np.ones((3, 8, 8)), np.zeros((3, 8, 8))])
 def test_bad_tables_are_user_errors(tables):
-    with pytest.raises(UserError):
+    with pytest.raises(TaskAdaptError):
         clip_to_baseline(tables)

@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.jpeg import JpegEncoder
-from keras_taskadapt.models import dct_domain_resnet, resnet50_cifar, wide_resnet
+from keras_taskadapt.jpeg import dct_domain_resnet
+from keras_taskadapt.models import resnet50_cifar, wide_resnet
 
 # Parameter counts by hand from the papers' layer tables, independent of the Keras code.
 # Convolutions have no bias; batch normalisation trains a scale and an offset per channel.
@@ -201,7 +202,7 @@ def test_dct_domain_model_round_trips_through_a_keras_file(jcc_on_dct, tmp_path)
     lambda: dct_domain_resnet(10, image_size=(0, 64)),
 ])
 def test_bad_arguments_raise_one_line_user_errors(build):
-    with pytest.raises(UserError) as error:
+    with pytest.raises(TaskAdaptError) as error:
         build()
     message = str(error.value)
     assert message and "\n" not in message

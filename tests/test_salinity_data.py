@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.salinity import (DEFAULT_INPUTS, DEFAULT_STATIONS, MinMaxScaling,
                                       MinMaxUnscaling, case_split, chronological_split,
                                       make_windows, masked_mse, mse, nmse, nse, percent_bias, r2,
@@ -268,7 +268,7 @@ def test_splits_random_chronological_and_by_case(delta_dir):
     assert set(test.cases) == {"historical"} and set(train.cases) == {"1", "2"}
     train, test = case_split(windows, [2], train_cases=[1])
     assert set(test.cases) == {"2"} and set(train.cases) == {"1"}
-    with pytest.raises(UserError, match="no case '9'"):
+    with pytest.raises(TaskAdaptError, match="no case '9'"):
         case_split(windows, [9])
 
 
@@ -315,7 +315,7 @@ def _no_station(frame):
 ])
 def test_bad_files_raise_one_line_user_errors(tmp_path, edit, column, words):
     path = _bad_csv(tmp_path, edit)
-    with pytest.raises(UserError) as caught:
+    with pytest.raises(TaskAdaptError) as caught:
         read_salinity_csv(path)
     message = str(caught.value)
     assert str(path) in message and f"'{column}'" in message and words in message
@@ -324,14 +324,14 @@ def test_bad_files_raise_one_line_user_errors(tmp_path, edit, column, words):
 
 def test_unknown_column_and_missing_file_name_the_culprit(tmp_path):
     path = _bad_csv(tmp_path, lambda frame: None)
-    with pytest.raises(UserError, match=r"bad\.csv: column 'sac_ec' \(input\) is not in"):
+    with pytest.raises(TaskAdaptError, match=r"bad\.csv: column 'sac_ec' \(input\) is not in"):
         read_salinity_csv(path, inputs=("northern_flow", "sac_ec"))
-    with pytest.raises(UserError, match=r"bad\.csv: column 'xyz' \(station\) is not in"):
+    with pytest.raises(TaskAdaptError, match=r"bad\.csv: column 'xyz' \(station\) is not in"):
         read_salinity_csv(path, stations=["emm2", "xyz"])
     missing = tmp_path / "absent.csv"
-    with pytest.raises(UserError, match=r"absent\.csv: file not found"):
+    with pytest.raises(TaskAdaptError, match=r"absent\.csv: file not found"):
         read_salinity_csv([path, missing])
-    with pytest.raises(UserError, match=r"nothing_\*\.csv: no file matches"):
+    with pytest.raises(TaskAdaptError, match=r"nothing_\*\.csv: no file matches"):
         read_salinity_csv(str(tmp_path / "nothing_*.csv"))
     (series,) = read_salinity_csv(path, inputs=["sjr_flow"], stations=["emm2"]).series
     assert series.inputs.shape == (6, 1) and series.case == "7"

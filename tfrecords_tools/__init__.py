@@ -14,6 +14,7 @@ decode, prefetch). Damaged files are found by :func:`verify_files`, which names 
 and the record index; ``skip_corrupt=True`` reads around damaged records and counts them.
 """
 
+from tfrecords_tools.errors import TFRecordError
 from tfrecords_tools.convert import FORMATS, convert_source, write_tensors
 from tfrecords_tools.framing import CorruptRecord, RecordScan, count_records, scan_file
 from tfrecords_tools.inspect import inspect_file
@@ -42,6 +43,7 @@ __all__ = [
     "write_tensors",
     "CorruptRecord",
     "CorruptRecordError",
+    "TFRecordError",
     "ReadReport",
     "RecordScan",
     "ShardedWriter",

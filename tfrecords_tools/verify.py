@@ -3,15 +3,15 @@
 import glob as globlib
 from dataclasses import dataclass, field
 
-from keras_taskadapt.errors import UserError
+from tfrecords_tools.errors import TFRecordError
 from tfrecords_tools.framing import CorruptRecord, scan_file
 
 
-class CorruptRecordError(UserError):
+class CorruptRecordError(TFRecordError):
     """A TFRecord file holds a truncated or corrupt record; the message names file and index."""
 
     def __init__(self, damage: CorruptRecord):
-        super().__init__(f"{damage.describe()}; pass --skip-corrupt to skip damaged records")
+        super().__init__(damage.describe())
         self.damage = damage
 
 
@@ -36,7 +36,7 @@ def expand_glob(pattern):
     """The sorted files matching a glob (or a comma-separated list of globs); a clear error if none."""
     files = sorted({path for part in pattern.split(",") for path in globlib.glob(part.strip())})
     if not files:
-        raise UserError(f"no TFRecord files match {pattern!r}")
+        raise TFRecordError(f"no TFRecord files match {pattern!r}")
     return files
 
 

@@ -5,7 +5,7 @@ import os
 from PIL import Image
 
 from keras_taskadapt.data.source import ImageSource
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 
 def probe_image_shape(path):
@@ -14,7 +14,7 @@ def probe_image_shape(path):
         with Image.open(path) as image:
             width, height = image.size
     except (OSError, ValueError) as error:
-        raise UserError(f"{path}: not a readable image ({error})") from None
+        raise TaskAdaptError(f"{path}: not a readable image ({error})") from None
     return (height, width, 3)
 
 
@@ -29,7 +29,7 @@ def files_source(name, class_names, files_by_split, image_shape=None):
     from tfrecords_tools.reader import decode_rgb
 
     if not files_by_split.get("train"):
-        raise UserError(f"{name}: no training images found")
+        raise TaskAdaptError(f"{name}: no training images found")
     shape = tuple(image_shape or probe_image_shape(files_by_split["train"][0][0]))
 
     def read(path):
@@ -45,7 +45,7 @@ def files_source(name, class_names, files_by_split, image_shape=None):
     def listing(split):
         pairs = files_by_split.get(split) or []
         if not pairs:
-            raise UserError(f"{name}: no images in the {split} split")
+            raise TaskAdaptError(f"{name}: no images in the {split} split")
         paths, labels = zip(*pairs)
         return tf.data.Dataset.from_tensor_slices((list(paths), tf.constant(labels, tf.int64)))
 

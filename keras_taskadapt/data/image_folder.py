@@ -9,7 +9,8 @@ names, so label indices do not depend on the file system's order.
 import os
 
 from keras_taskadapt.data.image_files import files_source, list_images
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.data.sources import SOURCES
 
 HOLDOUT_EVERY = 5
 
@@ -26,9 +27,10 @@ def _labelled_files(root, class_names):
     ]
 
 
-def open_image_folder(path, image_shape=None):
+@SOURCES.register("folder:", help="folder:PATH, one sub-folder per class (optionally under train/ and test/)")
+def open_image_folder(path, *, image_shape=None, **_):
     if not os.path.isdir(path):
-        raise UserError(f"folder:{path}: no such directory")
+        raise TaskAdaptError(f"folder:{path}: no such directory")
     test_dir = next((os.path.join(path, d) for d in ("test", "val") if os.path.isdir(os.path.join(path, d))), None)
     if os.path.isdir(os.path.join(path, "train")) and test_dir:
         class_names = _class_folders(os.path.join(path, "train"))
@@ -39,7 +41,7 @@ def open_image_folder(path, image_shape=None):
     else:
         class_names = _class_folders(path)
         if not class_names:
-            raise UserError(f"folder:{path}: expected one sub-folder per class (or train/ and test/ folders)")
+            raise TaskAdaptError(f"folder:{path}: expected one sub-folder per class (or train/ and test/ folders)")
         files = {"train": [], "test": []}
         for label, name in enumerate(class_names):
             for index, file in enumerate(list_images(os.path.join(path, name))):

@@ -11,7 +11,7 @@ with a seed, so a run repeats.
 import numpy as np
 
 from keras_taskadapt.data.derived_source import derived_source, split_labels
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 
 def class_indices(classes, class_names):
@@ -24,22 +24,25 @@ def class_indices(classes, class_names):
         elif name.isdigit() and int(name) < len(class_names):
             indices.append(int(name))
         else:
-            raise UserError(f"--imbalance-classes: unknown class {name!r} (a name or an index 0..{len(class_names) - 1})")
+            raise TaskAdaptError(f"unknown class {name!r} (a name or an index 0..{len(class_names) - 1})",
+                                 parameter="imbalance_classes")
     if len(set(indices)) != len(indices):
-        raise UserError(f"--imbalance-classes: a class is named twice in {list(classes)}")
+        raise TaskAdaptError(f"a class is named twice in {list(classes)}", parameter="imbalance_classes")
     return indices
 
 
 def kept_examples(labels, classes, remove, seed):
     """Boolean mask over ``labels`` (stored order) without ``remove`` random examples of each of ``classes``."""
     if remove < 0:
-        raise UserError(f"--imbalance-remove must be >= 0, got {remove}")
+        raise TaskAdaptError(f"the examples removed per class must be >= 0. Received: imbalance_remove={remove}",
+                             parameter="imbalance_remove")
     generator = np.random.default_rng(seed)
     keep = np.ones(len(labels), bool)
     for label in classes:
         members = np.flatnonzero(labels == label)
         if remove > len(members):
-            raise UserError(f"--imbalance-remove {remove}: class {label} has only {len(members)} training examples")
+            raise TaskAdaptError(f"cannot remove {remove} examples: class {label} has only {len(members)} training "
+                                 "examples", parameter="imbalance_remove")
         keep[generator.choice(members, size=remove, replace=False)] = False
     return keep
 

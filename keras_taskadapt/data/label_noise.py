@@ -17,7 +17,7 @@ untouched.
 import numpy as np
 
 from keras_taskadapt.data.derived_source import derived_source, split_size
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 #: "When generating random corrupted labels for training set, we use the random seed of 10"
 #: (section 3.4.1).
@@ -27,9 +27,10 @@ SEED_CORRUPTION_SEED = 10
 def corruption_offsets(size, num_classes, ratio, seed=SEED_CORRUPTION_SEED):
     """Label offsets ``o_i`` of ``size`` examples: ``floor(ratio * size)`` of them in 1 .. K - 1, the rest 0."""
     if not 0.0 <= ratio <= 1.0:
-        raise UserError(f"--label-corruption must be in [0, 1], got {ratio}")
+        raise TaskAdaptError(f"the corrupted fraction must be in [0, 1]. Received: label_corruption={ratio}",
+                             parameter="label_corruption")
     if num_classes < 2 and ratio > 0:
-        raise UserError("label corruption needs at least two classes")
+        raise TaskAdaptError("label corruption needs at least two classes")
     generator = np.random.default_rng(seed)
     count = int(np.floor(ratio * size + 1e-9))  # the tolerance keeps 0.3 * 10 at 3
     chosen = generator.choice(size, size=count, replace=False)

@@ -9,6 +9,7 @@ permutation (seed 0) puts 1,437 images in ``train`` and 360 in ``test``.
 import numpy as np
 
 from keras_taskadapt.data.source import ImageSource
+from keras_taskadapt.data.sources import SOURCES
 
 NAME = "sklearn_digits"
 TEST_SIZE = 360
@@ -29,7 +30,8 @@ def digits_arrays():
     return {"train": (images[train], labels[train]), "test": (images[test], labels[test])}
 
 
-def open_digits():
+@SOURCES.register(NAME, help="sklearn_digits, the offline smoke-size default (scikit-learn's digits as 32x32 RGB)")
+def open_digits(argument="", **_):
     import tensorflow as tf
 
     arrays = digits_arrays()

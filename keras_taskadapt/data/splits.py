@@ -1,6 +1,6 @@
 """Split names users may give, mapped to the two splits every source has."""
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 _ALIASES = {"train": "train", "test": "test", "val": "test", "validation": "test", "valid": "test"}
 
@@ -10,4 +10,4 @@ def canonical_split(split):
     try:
         return _ALIASES[split]
     except KeyError:
-        raise UserError(f"unknown split {split!r}: use train or test") from None
+        raise TaskAdaptError(f"unknown split {split!r}: use train or test") from None

@@ -3,7 +3,8 @@
 import socket
 
 from keras_taskadapt.data.source import ImageSource
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.data.sources import SOURCES, TFDS_FALLBACK
 
 DOWNLOAD_HOST = ("storage.googleapis.com", 443)
 PROBE_SECONDS = 5
@@ -14,20 +15,21 @@ def _require_network(name, data_dir):
     try:
         socket.create_connection(DOWNLOAD_HOST, timeout=PROBE_SECONDS).close()
     except OSError as error:
-        raise UserError(
-            f"{name}: not prepared in {data_dir} and cannot be downloaded ({error}); "
-            f"prepare it with tensorflow-datasets and pass --data-dir FOLDER"
+        raise TaskAdaptError(
+            f"{name}: not prepared in {data_dir} and cannot be downloaded ({error}); prepare it there with "
+            f"tensorflow-datasets (or name the folder that holds it)", parameter="data_dir"
         ) from None
 
 
-def open_tfds(name, data_dir):
+@SOURCES.register(TFDS_FALLBACK, help="any other name: a tensorflow-datasets name such as cifar10, prepared in --data-dir")
+def open_tfds(name, *, data_dir, **_):
     import tensorflow as tf
     import tensorflow_datasets as tfds
 
     try:
         builder = tfds.builder(name, data_dir=data_dir)
     except tfds.core.registered.DatasetNotFoundError:
-        raise UserError(
+        raise TaskAdaptError(
             f"unknown data set {name!r}: use a tensorflow-datasets name, tiny_imagenet, "
             f"folder:PATH, tfrecord:GLOB or sklearn_digits"
         ) from None
@@ -36,7 +38,7 @@ def open_tfds(name, data_dir):
         try:
             builder.download_and_prepare()
         except AssertionError as error:  # tfds' way of asking for a manual download
-            raise UserError(f"{name}: {str(error).splitlines()[0]} (see tensorflow-datasets' manual_dir)") from None
+            raise TaskAdaptError(f"{name}: {str(error).splitlines()[0]} (see tensorflow-datasets' manual_dir)") from None
     info = builder.info
     test_split = next((s for s in _TEST_SPLIT_NAMES if s in info.splits), None)
     split_names = {"train": "train", "test": test_split}
@@ -44,7 +46,7 @@ def open_tfds(name, data_dir):
 
     def records(split):
         if split_names[split] is None:
-            raise UserError(f"{name}: has no test or validation split")
+            raise TaskAdaptError(f"{name}: has no test or validation split")
         return builder.as_dataset(split=split_names[split], as_supervised=True, shuffle_files=False)
 
     def decode_batch(images, labels):

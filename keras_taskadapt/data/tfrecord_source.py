@@ -10,9 +10,10 @@ import os
 import sys
 
 from keras_taskadapt.data.source import ImageSource
-from keras_taskadapt.errors import UserError
-from tfrecords_tools import count_records, expand_glob
+from keras_taskadapt.core.errors import TaskAdaptError
+from tfrecords_tools import TFRecordError, count_records, expand_glob
 from tfrecords_tools.reader import batch_parser, first_example, record_dataset, record_kind, record_shape
+from keras_taskadapt.data.sources import SOURCES
 
 _SPLIT_PREFIXES = {"train": ("train",), "test": ("test", "val", "validation")}
 
@@ -39,19 +40,23 @@ def class_names(files, skip_corrupt):
     return [str(index) for index in range(int(labels.reduce(tf.constant(-1, tf.int64), tf.maximum)) + 1)]
 
 
-def open_tfrecords(pattern, skip_corrupt=False):
-    files = expand_glob(pattern)
+@SOURCES.register("tfrecord:", help="tfrecord:GLOB, image records split by file name (train-*, test-*)")
+def open_tfrecords(pattern, *, skip_corrupt=False, **_):
+    try:
+        files = expand_glob(pattern)
+    except TFRecordError as error:
+        raise TaskAdaptError(f"tfrecord:{pattern}: {error}", parameter="dataset") from None
     by_split = split_files(files)
     if not by_split["train"] and not by_split["test"]:
-        raise UserError(f"tfrecord:{pattern}: name the shards train-* and test-* (or val-*) so the splits can be told apart")
+        raise TaskAdaptError(f"tfrecord:{pattern}: name the shards train-* and test-* (or val-*) so the splits can be told apart")
     first = first_example(files)
     if first is None or record_kind(first) != "image":
-        raise UserError(f"tfrecord:{pattern}: the files hold no intact image record")
+        raise TaskAdaptError(f"tfrecord:{pattern}: the files hold no intact image record")
     skipped = {}
 
     def records(split):
         if not by_split[split]:
-            raise UserError(f"tfrecord:{pattern}: no {split} shards (files named {_SPLIT_PREFIXES[split][0]}-*)")
+            raise TaskAdaptError(f"tfrecord:{pattern}: no {split} shards (files named {_SPLIT_PREFIXES[split][0]}-*)")
         dataset, report = record_dataset(by_split[split], skip_corrupt=skip_corrupt)
         if report.skipped:
             print(f"skipped {report.skipped} damaged record(s) in the {split} split:", file=sys.stderr)

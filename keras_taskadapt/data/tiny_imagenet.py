@@ -11,7 +11,8 @@ import os
 
 from keras_taskadapt.data.download import download_and_extract
 from keras_taskadapt.data.image_files import files_source, list_images
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.data.sources import SOURCES
 
 NAME = "tiny_imagenet"
 URL = "http://cs231n.stanford.edu/tiny-imagenet-200.zip"
@@ -39,23 +40,24 @@ def read_listing(root):
     ]
     annotations = os.path.join(root, "val", "val_annotations.txt")
     if not os.path.isfile(annotations):
-        raise UserError(f"{NAME}: {annotations} is missing")
+        raise TaskAdaptError(f"{NAME}: {annotations} is missing")
     test = []
     with open(annotations) as handle:
         for number, line in enumerate(handle, start=1):
             fields = line.split("\t")
             if len(fields) < 2 or fields[1] not in index:
-                raise UserError(f"{annotations}: line {number} names no class of wnids.txt")
+                raise TaskAdaptError(f"{annotations}: line {number} names no class of wnids.txt")
             test.append((os.path.join(root, "val", "images", fields[0]), index[fields[1]]))
     return wnids, {"train": train, "test": test}
 
 
-def open_tiny_imagenet(data_dir):
+@SOURCES.register(NAME, help="tiny_imagenet, the CS231n tiny-imagenet-200 layout in --data-dir")
+def open_tiny_imagenet(argument="", *, data_dir, **_):
     root = locate(data_dir)
     if root is None:
         download_and_extract(URL, data_dir, NAME)
         root = locate(data_dir)
         if root is None:
-            raise UserError(f"{NAME}: the archive from {URL} holds no {FOLDER}/wnids.txt")
+            raise TaskAdaptError(f"{NAME}: the archive from {URL} holds no {FOLDER}/wnids.txt")
     wnids, files = read_listing(root)
     return files_source(NAME, wnids, files, IMAGE_SHAPE)

@@ -4,13 +4,15 @@ Layers (Keras 3, serializable): :class:`JpegEncoder`, :class:`JpegDecoder`,
 :class:`JpegCodec`, built from :class:`ColorTransform` (sections 2.2.1, 2.4.3), 4:2:0
 subsampling, the 8x8 block DCT (2.2.1) and :class:`QuantizationKernels` (2.3.2).
 Rate surrogates: :class:`QuantizationRate` (2.3.2-2.3.4). Tables: :func:`standard_qtables`,
-:func:`clip_to_baseline`. Real files: :func:`encode_jpeg`, :func:`jpeg_roundtrip` (2.3.6).
+:func:`clip_to_baseline`. Real files: :func:`encode_jpeg`, :func:`jpeg_roundtrip` (2.3.6). The DCT-domain classifier of
+figure 2.6: :func:`dct_domain_resnet`. The joint model: :class:`JointCompressionClassifier`.
 """
 from keras_taskadapt.jpeg.codec import JpegCodec, JpegDecoder, JpegEncoder
 from keras_taskadapt.jpeg.coefficients import quantized_coefficients
 from keras_taskadapt.jpeg.color import ColorTransform
 from keras_taskadapt.jpeg.dct import block_dct, block_idct, dct_matrix
-from keras_taskadapt.jpeg.joint_model import AlternatingPhases, JointCompressionClassifier
+from keras_taskadapt.jpeg.dct_domain import dct_domain_resnet
+from keras_taskadapt.jpeg.joint_model import JointCompressionClassifier
 from keras_taskadapt.jpeg.files import decode_jpeg, encode_jpeg, jpeg_roundtrip, write_jpeg
 from keras_taskadapt.jpeg.quality_metrics import psnr, ssim
 from keras_taskadapt.jpeg.quantization import COMPONENTS, QuantizationKernels
@@ -27,7 +29,6 @@ from keras_taskadapt.jpeg.table_files import (
 from keras_taskadapt.jpeg.tables import clip_to_baseline, standard_qtables
 
 __all__ = [
-    "AlternatingPhases",
     "JointCompressionClassifier",
     "evaluate_real_jpeg",
     "COMPONENTS",
@@ -40,6 +41,7 @@ __all__ = [
     "block_dct",
     "block_idct",
     "clip_to_baseline",
+    "dct_domain_resnet",
     "dct_matrix",
     "decode_jpeg",
     "encode_jpeg",

@@ -10,16 +10,16 @@ import io
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from keras_taskadapt.errors import UserError
-from keras_taskadapt.jpeg.atomic_file import write_atomically
+from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.core.files import write_atomically
 from keras_taskadapt.jpeg.tables import as_baseline_qtables
 
 
 def as_rgb_image(image):
-    """``image`` checked to be one HxWx3 uint8 RGB array, else a one-line UserError."""
+    """``image`` checked to be one HxWx3 uint8 RGB array, else a one-line TaskAdaptError."""
     array = np.asarray(image)
     if array.dtype != np.uint8 or array.ndim != 3 or array.shape[-1] != 3 or min(array.shape[:2]) < 1:
-        raise UserError(f"expected one H x W x 3 uint8 RGB image, got a {array.dtype} array of shape {array.shape}")
+        raise TaskAdaptError(f"expected one H x W x 3 uint8 RGB image, got a {array.dtype} array of shape {array.shape}")
     return array
 
 
@@ -47,7 +47,7 @@ def decode_jpeg(data):
         with Image.open(io.BytesIO(data)) as image:
             return np.asarray(image.convert("RGB"))
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise UserError(f"not a readable JPEG stream ({error})") from None
+        raise TaskAdaptError(f"not a readable JPEG stream ({error})") from None
 
 
 def write_jpeg(path, image, qtables):

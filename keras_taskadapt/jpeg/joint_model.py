@@ -14,11 +14,11 @@ standard quality) and only the classifier trains: the JPEG baseline of section 2
 import keras
 import tensorflow as tf
 
-PHASES = ("classifier", "jpeg")
+from keras_taskadapt.phases import PhaseScheduledModel
 
 
 @keras.saving.register_keras_serializable(package="keras_taskadapt")
-class JointCompressionClassifier(keras.Model):
+class JointCompressionClassifier(PhaseScheduledModel):
     """``classifier(codec(images))`` with a custom ``train_step`` that trains one group at a time.
 
     Args:
@@ -28,36 +28,24 @@ class JointCompressionClassifier(keras.Model):
         train_jpeg: ``False`` for the JPEG baseline (fixed tables, classifier only).
 
     ``compile(optimizer=..., jpeg_optimizer=..., ...)`` takes the second optimizer; the phase
-    of each epoch is set by :class:`AlternatingPhases`, which ``fit`` callers add.
+    of each epoch is set by :class:`~keras_taskadapt.phases.PhaseSchedule`, which ``fit``
+    callers add.
     """
 
+    PHASES = ("classifier", "jpeg")
+    OPTIMIZERS = ("optimizer", "jpeg_optimizer")
+
     def __init__(self, codec, classifier, classifier_epochs=2, jpeg_epochs=1, train_jpeg=True, **kwargs):
-        super().__init__(**kwargs)
-        self.codec = codec
-        self.classifier = classifier
         self.classifier_epochs = int(classifier_epochs)
         self.jpeg_epochs = int(jpeg_epochs)
         self.train_jpeg = bool(train_jpeg)
-        self.phase = "classifier"
-        self.jpeg_optimizer = None
+        super().__init__(**kwargs)
+        self.codec = codec
+        self.classifier = classifier
 
     def call(self, images, training=False):
         coded = self.codec(images, training=False)  # reconstructed RGB, or DCT grids for a DCT-domain classifier
         return self.classifier(coded, training=training and self.phase == "classifier")
-
-    def compile(self, optimizer="adam", jpeg_optimizer=None, **kwargs):
-        super().compile(optimizer=optimizer, **kwargs)
-        self.jpeg_optimizer = keras.optimizers.get(jpeg_optimizer) if jpeg_optimizer is not None else None
-
-    def get_compile_config(self):
-        config = super().get_compile_config()
-        if config and self.jpeg_optimizer is not None:
-            config["jpeg_optimizer"] = keras.saving.serialize_keras_object(self.jpeg_optimizer)
-        return config
-
-    def compile_from_config(self, config):
-        """Re-compile a loaded model with both optimizers (their states are not restored)."""
-        self.compile(**keras.saving.deserialize_keras_object(config))
 
     def phase_of_epoch(self, epoch):
         """``classifier`` or ``jpeg``: which group trains in (0-based) ``epoch``."""
@@ -67,14 +55,9 @@ class JointCompressionClassifier(keras.Model):
         return "classifier" if epoch % cycle < self.classifier_epochs else "jpeg"
 
     def set_phase(self, phase):
-        """Switch the trained group; the training function is traced anew for it."""
-        if phase not in PHASES:
-            raise ValueError(f"phase must be one of {PHASES}, got {phase!r}")
         if phase == "jpeg" and self.jpeg_optimizer is None:
             raise ValueError("the JPEG phase needs compile(jpeg_optimizer=...)")
-        if phase != self.phase:
-            self.phase = phase
-            self.make_train_function(force=True)
+        super().set_phase(phase)
 
     def _trained_group(self):
         if self.phase == "classifier":
@@ -114,14 +97,3 @@ class JointCompressionClassifier(keras.Model):
         config["codec"] = keras.saving.deserialize_keras_object(config["codec"])
         config["classifier"] = keras.saving.deserialize_keras_object(config["classifier"])
         return cls(**config)
-
-
-class AlternatingPhases(keras.callbacks.Callback):
-    """Sets the model's phase at the start of every epoch (classifier epochs, then JPEG epochs)."""
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.model.set_phase(self.model.phase_of_epoch(epoch))
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:
-            logs["phase_jpeg"] = float(self.model.phase == "jpeg")

@@ -5,14 +5,14 @@ Both compare RGB images in 0..255 and return one value per image.
 import numpy as np
 import tensorflow as tf
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 
 def _as_batches(reference, distorted):
     reference = np.asarray(reference, dtype=np.float64)
     distorted = np.asarray(distorted, dtype=np.float64)
     if reference.shape != distorted.shape or reference.ndim not in (3, 4) or reference.shape[-1] != 3:
-        raise UserError(
+        raise TaskAdaptError(
             f"PSNR/SSIM need two RGB images or batches of the same shape, got {reference.shape} and {distorted.shape}"
         )
     if reference.ndim == 3:

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.jpeg.rounding import round_half_away_from_zero
 from keras_taskadapt.jpeg.tables import as_qtables, standard_qtables
 
@@ -58,7 +58,7 @@ class QuantizationKernels(keras.layers.Layer):
     def __init__(self, initial_tables=None, scale=1.0, rate_penalty=None, **kwargs):
         super().__init__(**kwargs)
         if not float(scale) > 0:
-            raise UserError(f"the coefficient scale S must be positive, got {scale!r}")
+            raise TaskAdaptError(f"the coefficient scale S must be positive, got {scale!r}")
         self.scale = float(scale)
         self.initial_tables = plain_initial_tables(initial_tables)
         self.rate_penalty = keras.regularizers.get(rate_penalty)

@@ -14,7 +14,7 @@ lambda1 = 0 drops the l1 term), so one regularizer covers all three.
 import keras
 from keras import ops
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 
 def quantization_rate(kernels, l1=0.0, threshold=0.0):
@@ -41,7 +41,7 @@ class QuantizationRate(keras.regularizers.Regularizer):
     def __init__(self, weight, l1=0.0, threshold=0.0):
         for name, value in (("weight", weight), ("l1", l1), ("threshold", threshold)):
             if not float(value) >= 0:
-                raise UserError(f"the rate surrogate's {name} must be >= 0, got {value!r}")
+                raise TaskAdaptError(f"the rate surrogate's {name} must be >= 0, got {value!r}")
         self.weight = float(weight)
         self.l1 = float(l1)
         self.threshold = float(threshold)

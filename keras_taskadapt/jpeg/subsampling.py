@@ -16,7 +16,7 @@ edges is libjpeg's default "fancy" h2v2 upsampling (3/4, 1/4 triangle weights).
 import numpy as np
 from keras import ops
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.jpeg.rounding import floor_to_integer
 
 #: Side of a 4:2:0 minimum coded unit in full-resolution pixels.
@@ -32,7 +32,7 @@ def static_image_size(images):
     """(height, width) of a channels-last batch; they must be known when the graph is built."""
     height, width = images.shape[-3], images.shape[-2]
     if height is None or width is None:
-        raise UserError("the JPEG layers need images of a fixed height and width; give the Input a full shape")
+        raise TaskAdaptError("the JPEG layers need images of a fixed height and width; give the Input a full shape")
     return int(height), int(width)
 
 

@@ -15,8 +15,8 @@ import re
 
 import numpy as np
 
-from keras_taskadapt.errors import UserError
-from keras_taskadapt.jpeg.atomic_file import write_atomically
+from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.core.files import write_atomically
 from keras_taskadapt.jpeg.tables import as_baseline_qtables
 
 #: Component names in table order.
@@ -42,9 +42,9 @@ def parse_cjpeg_qtables(text):
     try:
         values = [int(number) for number in numbers]
     except ValueError:
-        raise UserError("a cjpeg qtables file holds only integers and # comments") from None
+        raise TaskAdaptError("a cjpeg qtables file holds only integers and # comments") from None
     if len(values) != 3 * 64:
-        raise UserError(f"expected 3 tables of 64 integers (192 values) in the qtables file, found {len(values)}")
+        raise TaskAdaptError(f"expected 3 tables of 64 integers (192 values) in the qtables file, found {len(values)}")
     return as_baseline_qtables(np.reshape(values, (3, 8, 8)))
 
 
@@ -78,14 +78,14 @@ def read_qtables_json(path):
     except (json.JSONDecodeError, AttributeError, KeyError):
         tables = None
     if tables is None:
-        raise UserError(f"{path} is not a JSON qtables file written by keras-taskadapt")
+        raise TaskAdaptError(f"{path} is not a JSON qtables file written by keras-taskadapt")
     return as_baseline_qtables(tables)
 
 
 def format_qtables_header(tables, name="jcc_qtables"):
     """A C header declaring ``static const unsigned int NAME[3][64]`` for libjpeg."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise UserError(f"the C table name must be an identifier, got {name!r}")
+        raise TaskAdaptError(f"the C table name must be an identifier, got {name!r}")
     tables = as_baseline_qtables(tables)
     guard = f"{name.upper()}_H"
     rows = []
@@ -143,4 +143,4 @@ def _read_text(path):
         with open(path, encoding="utf-8") as stream:
             return stream.read()
     except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"cannot read {path}: {error}") from None
+        raise TaskAdaptError(f"cannot read {path}: {error}") from None

@@ -11,7 +11,7 @@ Pillow's ``qtables=`` / ``Image.quantization``; the zigzag order exists only ins
 """
 import numpy as np
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 #: ITU-T T.81 Annex K, table K.1 (luminance), natural order.
 LUMINANCE_TABLE = np.array(
@@ -50,7 +50,7 @@ BASELINE_MAX = 255
 def quality_scaling(quality):
     """libjpeg's ``jpeg_quality_scaling``: quality 1..100 to a percentage of Annex K."""
     if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 1 <= quality <= 100:
-        raise UserError(f"JPEG quality must be an integer from 1 to 100, got {quality!r}")
+        raise TaskAdaptError(f"JPEG quality must be an integer from 1 to 100, got {quality!r}")
     quality = int(quality)
     return 5000 // quality if quality < 50 else 200 - 2 * quality
 
@@ -68,15 +68,15 @@ def standard_qtables(quality):
 
 
 def as_qtables(tables, what="quantization tables"):
-    """``tables`` as a float (3, 8, 8) array, or a one-line :class:`UserError`."""
+    """``tables`` as a float (3, 8, 8) array, or a one-line :class:`TaskAdaptError`."""
     array = np.asarray(tables)
     if array.shape != (3, 8, 8) or not np.issubdtype(array.dtype, np.number):
-        raise UserError(
+        raise TaskAdaptError(
             f"{what} must be numbers shaped (3, 8, 8) for Y, Cb, Cr, got shape {array.shape}"
         )
     array = array.astype(np.float64)
     if np.isnan(array).any() or (array <= 0).any():
-        raise UserError(f"{what} must be positive numbers (inf discards a coefficient)")
+        raise TaskAdaptError(f"{what} must be positive numbers (inf discards a coefficient)")
     return array
 
 
@@ -94,10 +94,10 @@ def clip_to_baseline(tables):
 
 
 def as_baseline_qtables(tables):
-    """``tables`` checked to be integers in 1..255, as int64 (3, 8, 8), else UserError."""
+    """``tables`` checked to be integers in 1..255, as int64 (3, 8, 8), else TaskAdaptError."""
     array = as_qtables(tables)
     if (array != np.round(array)).any() or array.min() < 1 or array.max() > BASELINE_MAX:
-        raise UserError(
+        raise TaskAdaptError(
             "baseline JPEG tables must be integers from 1 to 255; "
             "round and clip learned tables with clip_to_baseline() first"
         )

@@ -33,7 +33,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 MCR2_EPS = math.sqrt(0.5)
 """Precision ``eps`` of the official MCR^2 setting (its ``eps=0.5`` argument is ``eps^2``)."""
@@ -71,9 +71,9 @@ def augmentation_groups(num_images, n_views):
     ``0 ... num_images - 1``.
     """
     if not _is_positive_integer(n_views):
-        raise UserError(f"n_views must be a positive integer, got {n_views!r}")
+        raise TaskAdaptError(f"n_views must be a positive integer, got {n_views!r}")
     if isinstance(num_images, numbers.Number) and not _is_positive_integer(num_images):
-        raise UserError(f"num_images must be a positive integer, got {num_images!r}")
+        raise TaskAdaptError(f"num_images must be a positive integer, got {num_images!r}")
     replicas, replica_id = 1, 0
     context = tf.distribute.get_replica_context()
     if context is not None and context.num_replicas_in_sync > 1:
@@ -92,9 +92,9 @@ def coarse_labels(fine_labels, fine_to_coarse):
     """
     table = np.asarray(fine_to_coarse)
     if table.ndim != 1 or table.size == 0 or not np.issubdtype(table.dtype, np.integer):
-        raise UserError("fine_to_coarse must be a non-empty 1-D sequence of integer class ids")
+        raise TaskAdaptError("fine_to_coarse must be a non-empty 1-D sequence of integer class ids")
     if (table < 0).any():
-        raise UserError("fine_to_coarse holds a negative coarse class id")
+        raise TaskAdaptError("fine_to_coarse holds a negative coarse class id")
     return ops.take(ops.convert_to_tensor(table, "int32"), ops.cast(fine_labels, "int32"))
 
 
@@ -139,7 +139,7 @@ class CodingRateReduction(keras.losses.Loss):
         super().__init__(name=name, **kwargs)
         _eps_squared(eps)
         if num_classes is not None and not _is_positive_integer(num_classes):
-            raise UserError(f"num_classes must be a positive integer or None, got {num_classes!r}")
+            raise TaskAdaptError(f"num_classes must be a positive integer or None, got {num_classes!r}")
         self.eps = float(eps)
         self.num_classes = None if num_classes is None else int(num_classes)
         self.compute_dtype = compute_dtype
@@ -159,7 +159,7 @@ class CodingRateReduction(keras.losses.Loss):
         Z = ops.normalize(ops.cast(Z, self.compute_dtype or out_dtype), axis=-1)
         labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
         if labels.shape[0] is not None and Z.shape[0] is not None and labels.shape[0] != Z.shape[0]:
-            raise UserError(f"{labels.shape[0]} labels for {Z.shape[0]} codes")
+            raise TaskAdaptError(f"{labels.shape[0]} labels for {Z.shape[0]} codes")
         replicas, (rows, dimension) = 1, Z.shape
         context = tf.distribute.get_replica_context()
         if context is not None and context.num_replicas_in_sync > 1:
@@ -180,7 +180,7 @@ class CodingRateReduction(keras.losses.Loss):
 def _as_codes(Z):
     Z = ops.convert_to_tensor(Z)
     if len(Z.shape) != 2 or Z.shape[1] is None:
-        raise UserError(f"codes Z must be a matrix (samples, known dimension), got shape {Z.shape}")
+        raise TaskAdaptError(f"codes Z must be a matrix (samples, known dimension), got shape {Z.shape}")
     return Z
 
 
@@ -190,7 +190,7 @@ def _is_positive_integer(value):
 
 def _eps_squared(eps):
     if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
-        raise UserError(f"eps must be a positive number, got {eps!r}")
+        raise TaskAdaptError(f"eps must be a positive number, got {eps!r}")
     return float(eps) ** 2
 
 

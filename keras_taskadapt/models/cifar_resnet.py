@@ -9,7 +9,8 @@ CPU-sized member used for the real-data runs here. Three stages of ``n`` basic b
 import keras
 from keras import layers
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.models.catalog import CLASSIFIERS
 
 
 def pixel_input(input_shape, name="pixels"):
@@ -37,7 +38,7 @@ def _basic_block(x, filters, stride, weight_decay, name):
 def cifar_resnet_body(x, depth=20, width=1, weight_decay=1e-4, name="resnet"):
     """The convolutional body on a float feature map ``x``; returns pooled features."""
     if depth < 8 or (depth - 2) % 6:
-        raise UserError(f"ResNet depth must be 6n + 2 (20, 32, 44, 56, 110), got {depth}")
+        raise TaskAdaptError(f"ResNet depth must be 6n + 2 (20, 32, 44, 56, 110), got {depth}")
     blocks = (depth - 2) // 6
     regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
     x = layers.Conv2D(16 * width, 3, padding="same", use_bias=False,
@@ -57,3 +58,13 @@ def cifar_resnet(num_classes, input_shape=(32, 32, 3), depth=20, width=1, weight
     features = cifar_resnet_body(x, depth=depth, width=width, weight_decay=weight_decay)
     outputs = layers.Dense(num_classes, activation="softmax", name="classifier")(features)
     return keras.Model(pixels, outputs, name=name or f"resnet{depth}")
+
+
+@CLASSIFIERS.register("resnet20", help="CIFAR ResNet 6n + 2 (default depth 20; integer width), CPU-sized")
+def _registered_cifar_resnet(num_classes, input_shape, *, depth=None, width=1, wrn_k=None, weight_decay=1e-4,
+                             name=None):
+    if width != int(width):
+        raise TaskAdaptError(f"the CIFAR ResNet's width is an integer multiplier. Received: width={width}",
+                             parameter="width")
+    return cifar_resnet(num_classes, input_shape, depth=depth or 20, width=int(width), weight_decay=weight_decay,
+                        name=name)

@@ -17,14 +17,15 @@ a 10-way head.
 
 ``width`` scales every channel count (0.125 gives a CPU-sized network with an 8-channel
 stem). The bottleneck pieces here also form the body of the DCT-domain classifier
-(:mod:`keras_taskadapt.models.dct_domain`).
+(:mod:`keras_taskadapt.jpeg.dct_domain`).
 """
 from numbers import Integral, Real
 
 import keras
 from keras import layers
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.models.catalog import CLASSIFIERS
 from keras_taskadapt.models.cifar_resnet import pixel_input
 
 #: Bottleneck blocks per stage of ResNet-50 (He et al., table 1).
@@ -37,7 +38,7 @@ def scaled_channels(base, width):
     """``base`` channels times ``width``, rounded; at least one channel."""
     channels = round(base * width) if isinstance(width, Real) and width > 0 else 0
     if channels < 1:
-        raise UserError(f"width must be a positive number giving at least one channel ({base} x width), got {width!r}")
+        raise TaskAdaptError(f"width must be a positive number giving at least one channel ({base} x width), got {width!r}")
     return channels
 
 
@@ -77,7 +78,7 @@ def softmax_classifier(num_classes):
     Checks ``num_classes`` before a body is built; returns a function of the feature map.
     """
     if not isinstance(num_classes, Integral) or num_classes < 1:
-        raise UserError(f"the number of classes must be a positive integer, got {num_classes!r}")
+        raise TaskAdaptError(f"the number of classes must be a positive integer, got {num_classes!r}")
     pool = layers.GlobalAveragePooling2D(name="pool")
     dense = layers.Dense(int(num_classes), activation="softmax", name="classifier")
     return lambda features: dense(pool(features))
@@ -100,3 +101,12 @@ def resnet50_cifar(num_classes, input_shape=(32, 32, 3), width=1.0, weight_decay
     for stage, blocks in enumerate(RESNET50_BLOCKS):
         x = bottleneck_stage(x, base * 2**stage, (3,) * blocks, 1 if stage == 0 else 2, weight_decay, f"s{stage + 1}")
     return keras.Model(pixels, head(x), name=name)
+
+
+@CLASSIFIERS.register("resnet50", help="ResNet-50 with a CIFAR stem, any width (fig. 2.4)")
+def _registered_resnet50(num_classes, input_shape, *, depth=None, width=1.0, wrn_k=None, weight_decay=1e-4,
+                         name=None):
+    if depth not in (None, 50):
+        raise TaskAdaptError(f"ResNet-50 has depth 50. Received: depth={depth}", parameter="depth")
+    return resnet50_cifar(num_classes, input_shape, width=width, weight_decay=weight_decay,
+                          name=name or "resnet50_cifar")

@@ -16,7 +16,8 @@ from numbers import Integral, Real
 import keras
 from keras import layers
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.models.catalog import CLASSIFIERS
 from keras_taskadapt.models.cifar_resnet import pixel_input
 from keras_taskadapt.models.resnet50_cifar import softmax_classifier
 
@@ -58,11 +59,11 @@ def wide_resnet(num_classes, input_shape=(32, 32, 3), depth=28, k=10, dropout=0.
     """
     head = softmax_classifier(num_classes)
     if not isinstance(depth, Integral) or depth < 10 or (depth - 4) % 6:
-        raise UserError(f"WRN depth must be 6n + 4 with n >= 1 (10, 16, 22, 28, 40, ...), got {depth!r}")
+        raise TaskAdaptError(f"WRN depth must be 6n + 4 with n >= 1 (10, 16, 22, 28, 40, ...), got {depth!r}")
     if not isinstance(k, Integral) or k < 1:
-        raise UserError(f"the WRN width multiplier k must be a positive integer, got {k!r}")
+        raise TaskAdaptError(f"the WRN width multiplier k must be a positive integer, got {k!r}")
     if not isinstance(dropout, Real) or not 0 <= dropout < 1:
-        raise UserError(f"dropout must be a rate in [0, 1), got {dropout!r}")
+        raise TaskAdaptError(f"dropout must be a rate in [0, 1), got {dropout!r}")
     blocks = (depth - 4) // 6
     pixels = pixel_input(input_shape)
     x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="scale")(pixels)
@@ -73,3 +74,9 @@ def wide_resnet(num_classes, input_shape=(32, 32, 3), depth=28, k=10, dropout=0.
             x = _wide_block(x, filters, stride, dropout, weight_decay, f"g{group + 1}b{block + 1}")
     x = _bn_relu(x, "final")
     return keras.Model(pixels, head(x), name=name or f"wrn{depth}_{k}")
+
+
+@CLASSIFIERS.register("wrn", help="wide ResNet WRN-depth-k (default WRN-28-k; fig. 2.5)")
+def _registered_wide_resnet(num_classes, input_shape, *, depth=None, width=None, wrn_k=10, weight_decay=1e-4,
+                            name=None):
+    return wide_resnet(num_classes, input_shape, depth=depth or 28, k=wrn_k, weight_decay=weight_decay, name=name)

@@ -34,12 +34,12 @@ from keras_taskadapt.salinity.recurrent import recurrent_network, residual_netwo
 from keras_taskadapt.salinity.scaling import MinMaxScaling, MinMaxUnscaling
 from keras_taskadapt.salinity.signature import EmulatorSignature, read_signature
 from keras_taskadapt.salinity.splits import case_split, chronological_split, random_split
-from keras_taskadapt.salinity.training import TrainedEmulator, train_emulator
+from keras_taskadapt.salinity.training import EmulatorTraining, train_emulator
 
 __all__ = [
     "AntecedentConvolution", "AntecedentInitializer", "CONFIGURATIONS", "Configuration",
     "EmulatorScalings", "EmulatorSignature", "Evaluation", "LevenbergMarquardt",
-    "TrainedEmulator", "evaluate_emulator", "mtl_network", "output_scaling", "physical_emulator",
+    "EmulatorTraining", "evaluate_emulator", "mtl_network", "output_scaling", "physical_emulator",
     "read_signature", "recurrent_network", "residual_network", "stl_network", "train_emulator",
     "DEFAULT_INPUTS", "DEFAULT_STATIONS", "FEATURES_PER_INPUT", "MISSING_TARGET_SENTINEL",
     "RANGES", "SEED_INPUTS", "SEED_STATIONS", "WINDOW_DAYS", "DailySeries", "MinMaxScaling",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 WINDOW_DAYS = 118
 """T: the current day plus 117 antecedent days."""
@@ -94,7 +94,7 @@ def make_windows(data, lead=0, raw=False):
     pre-processing of eq. (5.3) and the recurrent models of section 5.4).
     """
     if lead < 0:
-        raise UserError(f"lead time must be 0 or more days, not {lead}")
+        raise TaskAdaptError(f"lead time must be 0 or more days, not {lead}")
     weights = antecedent_weights()
     parts = []
     dropped_input = dropped_target = 0
@@ -119,7 +119,7 @@ def make_windows(data, lead=0, raw=False):
             cases=np.full(len(ends), series.case, dtype=object),
             sources=np.full(len(ends), series.source, dtype=object)))
     if not any(len(part["dates"]) for part in parts):
-        raise UserError(f"no sample: no series has {WINDOW_DAYS} + lead ({lead}) days with every "
+        raise TaskAdaptError(f"no sample: no series has {WINDOW_DAYS} + lead ({lead}) days with every "
                         f"input and a target ({dropped_input} windows dropped for a missing "
                         f"input, {dropped_target} for missing targets)")
     joined = {name: None if parts[0][name] is None

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.salinity.columns import (CASE_COLUMN, DATE_COLUMN, DEFAULT_INPUTS,
                                               DEFAULT_STATIONS)
 
@@ -57,16 +57,16 @@ def read_salinity_csv(paths, inputs=DEFAULT_INPUTS, stations=DEFAULT_STATIONS):
     :mod:`keras_taskadapt.salinity.columns`). Empty, NaN or ``-2`` EC values become NaN;
     empty or NaN inputs stay NaN (windows holding them are dropped later).
 
-    Raises :class:`UserError` naming the file (and column) for a missing file, an unknown
+    Raises :class:`TaskAdaptError` naming the file (and column) for a missing file, an unknown
     column, a non-numeric value, or dates that are unparsable, unsorted or not daily.
     """
     inputs, stations = tuple(inputs), tuple(stations)
     for kind, names in (("input", inputs), ("station", stations)):
         if not names:
-            raise UserError(f"no {kind} column given")
+            raise TaskAdaptError(f"no {kind} column given")
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
-            raise UserError(f"{kind} column '{repeated[0]}' is given more than once")
+            raise TaskAdaptError(f"{kind} column '{repeated[0]}' is given more than once")
     series = []
     for path in _expand(paths):
         series.extend(_read_file(path, inputs, stations))
@@ -82,14 +82,14 @@ def _expand(paths):
         if glob.has_magic(pattern):
             matches = sorted(glob.glob(pattern))
             if not matches:
-                raise UserError(f"{pattern}: no file matches this pattern")
+                raise TaskAdaptError(f"{pattern}: no file matches this pattern")
             files.extend(matches)
         elif not Path(pattern).is_file():
-            raise UserError(f"{pattern}: file not found")
+            raise TaskAdaptError(f"{pattern}: file not found")
         else:
             files.append(pattern)
     if not files:
-        raise UserError("no data file given")
+        raise TaskAdaptError("no data file given")
     return files
 
 
@@ -99,15 +99,15 @@ def _read_file(path, inputs, stations):
         for column, role in [(DATE_COLUMN, "date"), *((c, "input") for c in inputs),
                              *((c, "station") for c in stations)]:
             if column not in header:
-                raise UserError(f"{path}: column '{column}' ({role}) is not in the file; "
+                raise TaskAdaptError(f"{path}: column '{column}' ({role}) is not in the file; "
                                 f"its columns are {', '.join(header)}")
         wanted = {DATE_COLUMN, *inputs, *stations} | ({CASE_COLUMN} & set(header))
         frame = pd.read_csv(path, usecols=sorted(wanted), dtype={DATE_COLUMN: str})
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"{path}: cannot read as CSV: {reason}") from None
+        raise TaskAdaptError(f"{path}: cannot read as CSV: {reason}") from None
     if frame.empty:
-        raise UserError(f"{path}: no data rows")
+        raise TaskAdaptError(f"{path}: no data rows")
     values = {column: _numeric(frame[column], path, column) for column in {*inputs, *stations}}
     input_values = np.stack([values[c] for c in inputs], axis=1)
     target_values = np.stack([values[c] for c in stations], axis=1)
@@ -130,7 +130,7 @@ def _numeric(column, path, name):
     numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(np.isnan(numbers) & column.notna().to_numpy())
     if bad.size:
-        raise UserError(f"{path}: column '{name}': line {bad[0] + 2} holds "
+        raise TaskAdaptError(f"{path}: column '{name}': line {bad[0] + 2} holds "
                         f"'{column.iloc[bad[0]]}', not a number")
     return numbers
 
@@ -139,11 +139,11 @@ def _dates(column, path):
     parsed = pd.to_datetime(column, errors="coerce")
     unparsed = np.flatnonzero(parsed.isna().to_numpy())
     if unparsed.size:
-        raise UserError(f"{path}: column '{DATE_COLUMN}': line {unparsed[0] + 2} holds "
+        raise TaskAdaptError(f"{path}: column '{DATE_COLUMN}': line {unparsed[0] + 2} holds "
                         f"'{column.iloc[unparsed[0]]}', not a date")
     with_time = np.flatnonzero((parsed != parsed.dt.normalize()).to_numpy())
     if with_time.size:
-        raise UserError(f"{path}: column '{DATE_COLUMN}': dates are not daily (line "
+        raise TaskAdaptError(f"{path}: column '{DATE_COLUMN}': dates are not daily (line "
                         f"{with_time[0] + 2} holds a time of day, '{column.iloc[with_time[0]]}')")
     return parsed.to_numpy().astype("datetime64[D]")
 
@@ -154,6 +154,6 @@ def _check_daily(dates, rows, path, case):
     for problem, wrong in (("not sorted ascending", steps <= 0), ("not daily", steps > 1)):
         if wrong.any():
             k = np.flatnonzero(wrong)[0]
-            raise UserError(f"{path}: column '{DATE_COLUMN}' (case '{case}'): dates are "
+            raise TaskAdaptError(f"{path}: column '{DATE_COLUMN}' (case '{case}'): dates are "
                             f"{problem}: line {rows[k + 1] + 2} holds {dates[k + 1]} after "
                             f"{dates[k]} on line {rows[k] + 2}")

@@ -39,3 +39,30 @@ def evaluate_emulator(model, windows):
         stations=station_metrics(windows.targets, predictions, windows.stations,
                                  scaling=output_scaling(model)),
         ranges=range_metrics(windows.targets, predictions, windows.stations))
+
+
+def data_metrics(emulator, windows):
+    """metrics.json keys of an emulator scored on ``windows`` (``stations``, ``mean_nmse``,
+    ``inference_us_per_day``, the dropped windows, ``test_samples``) and the :class:`Evaluation`."""
+    from keras_taskadapt.salinity.training import inference_seconds_per_sample
+
+    tested = evaluate_emulator(emulator, windows)
+    return {
+        "stations": tested.stations, "mean_nmse": tested.mean_nmse,
+        "inference_us_per_day": 1e6 * inference_seconds_per_sample(emulator, windows.raw),
+        "dropped_missing_input": windows.dropped_missing_input,
+        "dropped_missing_target": windows.dropped_missing_target,
+        "test_samples": len(windows),
+    }, tested
+
+
+def emulator_metrics(emulator, train, test, windows):
+    """metrics.json keys of a trained emulator: :func:`data_metrics` on ``test`` (dropped counts
+    of all ``windows``), ``train_mean_nmse``, ``train_samples``; and the test and training
+    :class:`Evaluation`."""
+    metrics, tested = data_metrics(emulator, test)
+    trained = evaluate_emulator(emulator, train)
+    metrics.update(dropped_missing_input=windows.dropped_missing_input,
+                   dropped_missing_target=windows.dropped_missing_target,
+                   train_mean_nmse=trained.mean_nmse, train_samples=len(train))
+    return metrics, tested, trained

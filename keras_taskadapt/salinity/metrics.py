@@ -140,3 +140,8 @@ def masked_mse(y_true, y_pred):
     error = keras.ops.where(present, y_true - y_pred, 0.0)
     count = keras.ops.sum(keras.ops.cast(present, y_pred.dtype), axis=-1)
     return keras.ops.sum(keras.ops.square(error), axis=-1) / keras.ops.maximum(count, 1.0)
+
+
+def median_metrics(stations, keys=("r2", "bias_pct", "rsr", "nse")):
+    """``median_<key>`` over the stations of ``{station: metrics}`` (NaN stations left out)."""
+    return {f"median_{key}": float(np.nanmedian([metrics[key] for metrics in stations.values()])) for key in keys}

@@ -9,25 +9,19 @@
 """
 import math
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 
-from keras_taskadapt.run_directory import atomic_path
+from keras_taskadapt.core.figures import pyplot, save_figure
 from keras_taskadapt.salinity.metrics import RANGES
+
+plt = pyplot()
 
 BOX_METRICS = {"r2": "r$^2$", "bias_pct": "percent bias (%)", "rsr": "RSR", "nse": "NSE"}
 """The four metrics of figures 5.8, 5.10 and 5.11, key: axis label."""
 
 
 def _save(figure, path):
-    figure.tight_layout()
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, dpi=90)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path, dpi=90)
 
 
 def _station_grid(count, columns=4, size=(3.6, 2.6)):
@@ -129,3 +123,15 @@ def plot_station_histories(rows, stations, path):
         axis.grid(alpha=0.3)
     axes[1].legend(fontsize=7, ncol=2)
     return _save(figure, path)
+
+
+def write_evaluation_plots(folder, windows, evaluation, groups):
+    """``time_series.png``, ``exceedance.png``, ``range_heatmap.png`` and ``station_boxes.png`` of
+    an emulator's ``evaluation`` on ``windows`` into ``folder``; ``groups`` are the boxes of the
+    station plot (``{name: per-station metrics}``)."""
+    import os
+
+    plot_time_series(windows, evaluation.predictions, os.path.join(folder, "time_series.png"))
+    plot_exceedance(windows.targets, evaluation.predictions, windows.stations, os.path.join(folder, "exceedance.png"))
+    plot_range_heatmap(evaluation.ranges, os.path.join(folder, "range_heatmap.png"))
+    plot_metric_boxes(groups, os.path.join(folder, "station_boxes.png"))

@@ -7,7 +7,7 @@ so a saved model can start with :class:`MinMaxScaling` (raw inputs in) and end w
 import keras
 import numpy as np
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 LOW, HIGH = 0.1, 0.9
 
@@ -43,7 +43,7 @@ class _MinMaxRange(keras.layers.Layer):
             raise ValueError(f"axis {axis} must include the sample axis 0")
         empty = ~np.isfinite(x).any(axis=axes)
         if empty.any():
-            raise UserError(f"cannot fit the [0.1, 0.9] scaling: feature "
+            raise TaskAdaptError(f"cannot fit the [0.1, 0.9] scaling: feature "
                             f"{np.argwhere(empty)[0].tolist()} has no value in the training split")
         minimum = np.nanmin(x, axis=axes, keepdims=True)[0]
         maximum = np.nanmax(x, axis=axes, keepdims=True)[0]

@@ -8,7 +8,7 @@ exported model's config) says how to feed it; ``evaluate salinity`` reads it bac
 """
 import keras
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 
 @keras.saving.register_keras_serializable(package="keras_taskadapt")
@@ -31,9 +31,20 @@ class EmulatorSignature(keras.layers.Layer):
 
 
 def read_signature(model, path="the model"):
-    """The :class:`EmulatorSignature` of ``model``; a :class:`UserError` if it has none."""
+    """The :class:`EmulatorSignature` of ``model``; a :class:`TaskAdaptError` if it has none."""
     for layer in model.layers:
         if isinstance(layer, EmulatorSignature):
             return layer
-    raise UserError(f"{path} is not a salinity emulator (it records no input and station "
-                    f"columns); train one with `keras-taskadapt train salinity`")
+    raise TaskAdaptError(f"{path} is not a salinity emulator (it records no input and station "
+                         f"columns); train one with `keras-taskadapt train salinity`", parameter="model")
+
+
+def load_emulator(path):
+    """``(emulator, its signature)`` of the ``.keras`` file at ``path``; one
+    :class:`TaskAdaptError` for a missing file, a file Keras cannot read and a model of another task."""
+    from keras_taskadapt.core.keras_file import load_model
+
+    model = load_model(path, keras.Model, "a salinity emulator (written by train salinity)")
+    if not hasattr(model, "layers"):
+        raise TaskAdaptError(f"{path} is not a salinity emulator (written by train salinity)", parameter="model")
+    return model, read_signature(model, path)

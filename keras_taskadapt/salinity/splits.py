@@ -6,18 +6,18 @@ an emulator carries to later years and to unseen scenarios.
 """
 import numpy as np
 
-from keras_taskadapt.errors import UserError
+from keras_taskadapt.core.errors import TaskAdaptError
 
 
 def _check_fraction(test_fraction):
     if not 0.0 < test_fraction < 1.0:
-        raise UserError(f"test fraction must lie strictly between 0 and 1, not {test_fraction}")
+        raise TaskAdaptError(f"test fraction must lie strictly between 0 and 1, not {test_fraction}")
 
 
 def _pair(windows, test):
     """``(train, test)`` Windows from a boolean test mask; both must hold samples."""
     if test.all() or not test.any():
-        raise UserError(f"the split leaves {'no training' if test.all() else 'no test'} "
+        raise TaskAdaptError(f"the split leaves {'no training' if test.all() else 'no test'} "
                         f"sample out of {len(windows)}")
     return windows.take(~test), windows.take(test)
 
@@ -49,12 +49,27 @@ def case_split(windows, test_cases, train_cases=None):
     train_cases = None if train_cases is None else [str(case) for case in train_cases]
     for case in test_cases + (train_cases or []):
         if case not in known:
-            raise UserError(f"no case '{case}' in the data; its cases are "
+            raise TaskAdaptError(f"no case '{case}' in the data; its cases are "
                             f"{', '.join(sorted(known))}")
     both = set(test_cases) & set(train_cases or [])
     if both:
-        raise UserError(f"case '{sorted(both)[0]}' is both a training and a test case")
+        raise TaskAdaptError(f"case '{sorted(both)[0]}' is both a training and a test case")
     test = np.isin(windows.cases, test_cases)
     train = ~test if train_cases is None else np.isin(windows.cases, train_cases)
     used = train | test
     return _pair(windows.take(used), test[used])
+
+
+SPLITS = ("random", "chronological", "case")
+
+
+def split_windows(windows, split="random", *, test_fraction=0.2, seed=0, test_cases=("historical",),
+                  train_cases=None):
+    """``(train, test)`` by the split named ``split`` (:data:`SPLITS`)."""
+    if split == "random":
+        return random_split(windows, test_fraction, seed=seed)
+    if split == "chronological":
+        return chronological_split(windows, test_fraction)
+    if split == "case":
+        return case_split(windows, test_cases, train_cases)
+    raise TaskAdaptError(f"split must be one of {SPLITS}. Received: split={split!r}", parameter="split")

@@ -16,19 +16,18 @@
   weights) only from the last step on (epoch 180 of 200).
 
 Each network writes ``history.csv`` through the run contract of
-:func:`keras_taskadapt.experiment.fit_with_contract`.
+:func:`keras_taskadapt.experiment.fit_with_contract` (:class:`EmulatorTraining`).
 """
 import math
 import os
 import time
-from dataclasses import dataclass
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_taskadapt.experiment import fit_with_contract
-from keras_taskadapt.run_directory import RunDirectory
+from keras_taskadapt.core.run_directory import RunDirectory
 from keras_taskadapt.salinity.emulator import physical_emulator
 from keras_taskadapt.salinity.fitted_scalings import EmulatorScalings
 from keras_taskadapt.salinity.levenberg_marquardt import LM_EPOCHS, LevenbergMarquardt
@@ -80,18 +79,58 @@ def batches(windows, targets, batch_size, seed=None):
         num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
-@dataclass
-class TrainedEmulator:
-    """The physical-unit emulator and what its training cost: seconds and epochs per network
-    (one per station for STL), ``train_seconds`` their sum."""
+class EmulatorTraining:
+    """The networks of one configuration and the physical-unit emulator that joins them.
 
-    model: keras.Model
-    network_seconds: list
-    network_epochs: list
+    :meth:`build` fits the scalings on the training windows and builds the networks of
+    ``configuration`` (a :class:`~keras_taskadapt.salinity.catalog.Configuration`) and the
+    emulator around them (it shares their weights, so it is trained when they are);
+    :meth:`fit` trains the networks: STL networks one after another, each in
+    ``run/stations/<station>/`` (its own history.csv), the others in ``run`` itself.
+    ``network_seconds`` and ``network_epochs`` record what each network's training cost.
+    """
+
+    def __init__(self, configuration, scalings, networks, emulator):
+        self.configuration = configuration
+        self.scalings = scalings
+        self.networks = networks
+        self.emulator = emulator
+        self.network_seconds, self.network_epochs = [], []
+
+    @classmethod
+    def build(cls, configuration, train):
+        scalings = EmulatorScalings.fit(train)
+        networks = configuration.networks(scalings, train.stations)
+        emulator = physical_emulator(networks, scalings, train.inputs, train.stations, train.lead)
+        return cls(configuration, scalings, networks, emulator)
 
     @property
     def train_seconds(self):
         return float(sum(self.network_seconds))
+
+    def fit(self, train, test, *, run, epochs=None, patience=PATIENCE, batch_size=128, seed=0):
+        """Train every network with early stopping on ``test``; returns the seconds spent."""
+        configuration = self.configuration
+        epochs = epochs or default_epochs(configuration)
+        targets = self.scalings.scale_targets(train.targets), self.scalings.scale_targets(test.targets)
+        train_windows, test_windows = tf.constant(train.raw), tf.constant(test.raw)  # one copy each
+        runs = []
+        for index, network in enumerate(self.networks):
+            columns = slice(index, index + 1) if configuration.per_station else slice(None)
+            if configuration.per_station:
+                runs.append(RunDirectory(os.path.join(run.path, "stations", train.stations[index])))
+                runs[-1].claim(force=True)
+            else:
+                runs.append(run)
+            spent, ran = fit_network(
+                network, (train_windows, targets[0][:, columns]), (test_windows, targets[1][:, columns]),
+                optimizer=configuration.optimizer, schedule=configuration.schedule,
+                epochs=epochs, patience=patience, batch_size=batch_size, seed=seed, run=runs[-1])
+            self.network_seconds.append(spent)
+            self.network_epochs.append(ran)
+        if configuration.per_station:
+            run.write_history(_side_by_side(runs, train.stations))
+        return self.train_seconds
 
 
 def fit_network(network, train, test, *, optimizer, schedule, epochs, patience, batch_size,
@@ -116,37 +155,15 @@ def fit_network(network, train, test, *, optimizer, schedule, epochs, patience, 
     return seconds, len(run.read_history())
 
 
-def train_emulator(configuration, train, test, *, run, epochs=None, patience=PATIENCE,
-                   batch_size=128, seed=0, strategy=None):
-    """Fit the scalings on ``train`` (Windows with raw windows), build and train the networks
-    of ``configuration`` (a :class:`~keras_taskadapt.salinity.catalog.Configuration`), and join
-    them into one physical-unit emulator. STL networks train one after another, each in
-    ``run/stations/<station>/`` (its own history.csv); the others in ``run`` itself."""
-    epochs = epochs or default_epochs(configuration)
+def train_emulator(configuration, train, test, *, run, epochs=None, patience=PATIENCE, batch_size=128, seed=0,
+                   strategy=None):
+    """:meth:`EmulatorTraining.build` and :meth:`EmulatorTraining.fit` under ``strategy``
+    (default: the current one); returns the :class:`EmulatorTraining`."""
     strategy = strategy or tf.distribute.get_strategy()
-    scalings = EmulatorScalings.fit(train)
-    targets = scalings.scale_targets(train.targets), scalings.scale_targets(test.targets)
     with strategy.scope():
-        networks = configuration.networks(scalings, train.stations)
-    train_windows, test_windows = tf.constant(train.raw), tf.constant(test.raw)  # one copy each
-    seconds, epochs_run, runs = [], [], []
-    for index, network in enumerate(networks):
-        columns = slice(index, index + 1) if configuration.per_station else slice(None)
-        runs.append(RunDirectory(os.path.join(run.path, "stations", train.stations[index]))
-                    if configuration.per_station else run)
-        with strategy.scope():
-            spent, ran = fit_network(
-                network, (train_windows, targets[0][:, columns]),
-                (test_windows, targets[1][:, columns]),
-                optimizer=configuration.optimizer, schedule=configuration.schedule,
-                epochs=epochs, patience=patience, batch_size=batch_size, seed=seed, run=runs[-1])
-        seconds.append(spent)
-        epochs_run.append(ran)
-    if configuration.per_station:
-        run.write_history(_side_by_side(runs, train.stations))
-    with strategy.scope():
-        model = physical_emulator(networks, scalings, train.inputs, train.stations, train.lead)
-    return TrainedEmulator(model, seconds, epochs_run)
+        training = EmulatorTraining.build(configuration, train)
+        training.fit(train, test, run=run, epochs=epochs, patience=patience, batch_size=batch_size, seed=seed)
+    return training
 
 
 def _side_by_side(runs, stations):

@@ -1,6 +1,7 @@
 """``data convert``: any data set into sharded TFRecords (encoded, raw, dense or sparse)."""
 
-from keras_taskadapt.tasks.options import add_data_options
+from keras_taskadapt.tasks.options import add_data_options, count
+from keras_taskadapt.tasks.registry import command
 
 
 def add_arguments(parser):
@@ -9,21 +10,20 @@ def add_arguments(parser):
     parser.add_argument("--format", choices=("encoded", "raw", "dense", "sparse"), default="encoded",
                         help="encoded: image bytes as they are (arrays become PNG); raw: uint8 pixels; "
                              "dense/sparse: float32 tensors, sparse as value + position (default: encoded)")
-    parser.add_argument("--shards", type=int, default=4, help="shards per split (default: 4)")
+    parser.add_argument("--shards", type=count, default=4, help="shards per split (default: 4)")
     parser.add_argument("--splits", nargs="+", default=["train", "test"], help="splits to convert")
 
 
+@command("data", "convert", "write a data set as sharded TFRecords", add_arguments)
 def run(args):
     import keras
 
     from keras_taskadapt.data import open_dataset
     from keras_taskadapt.data.splits import canonical_split
-    from keras_taskadapt.errors import UserError
-    from keras_taskadapt.run_directory import RunDirectory, write_json
+    from keras_taskadapt.core.files import write_json
+    from keras_taskadapt.core.run_directory import RunDirectory
     from tfrecords_tools import convert_source
 
-    if args.shards < 1:
-        raise UserError("--shards must be at least 1")
     run_dir = RunDirectory(args.out)
     source = open_dataset(args.dataset, data_dir=args.data_dir, skip_corrupt=args.skip_corrupt)
     splits = [canonical_split(split) for split in args.splits]
@@ -37,5 +37,3 @@ def run(args):
     })
     print(", ".join(f"{count} {split} records" for split, count in counts.items()) + f" written to {args.out}")
 
-
-COMMANDS = {("data", "convert"): (add_arguments, run, "write a data set as sharded TFRecords")}

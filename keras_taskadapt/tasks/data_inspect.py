@@ -2,11 +2,14 @@
 
 import json
 
+from keras_taskadapt.tasks.registry import command
+
 
 def add_inspect_arguments(parser):
     parser.add_argument("files", help="a TFRecord file or glob (quote it)")
 
 
+@command("data", "inspect", "record count, keys and shapes of TFRecord files", add_inspect_arguments)
 def inspect(args):
     from tfrecords_tools import expand_glob, inspect_file
 
@@ -20,6 +23,7 @@ def add_verify_arguments(parser):
                         help="report every damaged record and exit 0 instead of stopping at the first")
 
 
+@command("data", "verify", "check every record's framing and checksums", add_verify_arguments)
 def verify(args):
     from tfrecords_tools import expand_glob, verify_files
 
@@ -29,8 +33,3 @@ def verify(args):
     print(f"{sum(report.intact.values())} intact records in {len(report.intact)} files; "
           f"{report.skipped} damaged record(s) skipped")
 
-
-COMMANDS = {
-    ("data", "inspect"): (add_inspect_arguments, inspect, "record count, keys and shapes of TFRecord files"),
-    ("data", "verify"): (add_verify_arguments, verify, "check every record's framing and checksums"),
-}

@@ -1,4 +1,4 @@
-"""``export jcc-sensor``: a JCC model's encoder as a float ``.tflite`` sensor model.
+"""``export jcc-sensor``: a JCC model's encoder as a float ``.tflite`` sensor model (:mod:`export.jcc_sensor`).
 
 Images (RGB 0..255) in, the quantized DCT coefficients with the learned tables out (int32
 ``y``, ``cb``, ``cr`` grids): the device's alternative to libjpeg. With ``--dataset`` the
@@ -7,23 +7,26 @@ images, else on random pixels. ``--image-size`` sets the sensor's image size whe
 does not fix it (DCT-domain classifiers).
 """
 
-from keras_taskadapt.tasks.export_tflite import add_artifact_arguments, export_data, print_report
+from keras_taskadapt.tasks.options import add_artifact_options, data_arguments
+from keras_taskadapt.tasks.registry import command
 
 
 def add_arguments(parser):
-    add_artifact_arguments(parser, "a .keras JCC model written by train jcc")
+    add_artifact_options(parser, "a .keras JCC model written by train jcc")
 
 
-def run(args):
+@command("export", "jcc-sensor", "JCC encoder as a TFLite sensor model: images -> quantized DCT coefficients",
+         add_arguments)
+def run(options):
     from export.jcc_sensor import export_jcc_sensor, sensor_image_shape
-    from keras_taskadapt.tasks.jcc import load_jcc_model
+    from keras_taskadapt.data import open_image_data
+    from keras_taskadapt.jpeg.jcc_config import load_jcc_model
 
-    model = load_jcc_model(args.model)
-    image_shape = (*args.image_size, 3) if args.image_size else sensor_image_shape(model.classifier)
-    _, batch = export_data(args)
-    report = export_jcc_sensor(model, args.out, image_shape=image_shape, batch=batch, force=args.force)
-    print_report(report, "JCC sensor (TFLite float)")
-
-
-COMMANDS = {("export", "jcc-sensor"): (add_arguments, run,
-                                       "JCC encoder as a TFLite sensor model: images -> quantized DCT coefficients")}
+    model = load_jcc_model(options.model)
+    image_shape = (*options.image_size, 3) if options.image_size else sensor_image_shape(model.classifier)
+    batch = None
+    if options.dataset is not None:
+        batch, _ = open_image_data(**data_arguments(options), batch_size=options.batch_size).first_examples(
+            "test", options.batch_size)
+    report = export_jcc_sensor(model, options.out, image_shape=image_shape, batch=batch, force=options.force)
+    print(report.summary_line("JCC sensor (TFLite float)"))

@@ -8,10 +8,14 @@ place, a test image is encoded with the tables and the tables are read back from
 """
 
 
+from keras_taskadapt.tasks.registry import command
+
+
 def add_arguments(parser):
     parser.add_argument("--model", required=True, help="a .keras JCC model written by train jcc")
     parser.add_argument("--out", required=True, help="the folder to write the table files into")
-    parser.add_argument("--force", action="store_true", help="overwrite an existing --out")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing --out (only the files the export writes)")
 
 
 def check_written_tables(folder, tables):
@@ -34,6 +38,7 @@ def check_written_tables(folder, tables):
         raise RuntimeError("a JPEG file written with the tables does not carry them")
 
 
+@command("export", "qtables", "learned JPEG tables: cjpeg text, JSON, C header, heatmap", add_arguments)
 def run(args):
     import os
 
@@ -45,7 +50,7 @@ def run(args):
         write_qtables_header,
         write_qtables_json,
     )
-    from keras_taskadapt.tasks.jcc import load_jcc_model
+    from keras_taskadapt.jpeg.jcc_config import load_jcc_model
 
     model = load_jcc_model(args.model)
     tables, clipped = clip_to_baseline(model.codec.quantization.qtables())
@@ -62,5 +67,3 @@ def run(args):
     print(f"tables in {args.out} (cjpeg: -qtables {os.path.join(args.out, 'qtables.txt')} -qslots 0,1,2 "
           f"-sample 2x2); {clipped} entries clipped to 1..255")
 
-
-COMMANDS = {("export", "qtables"): (add_arguments, run, "learned JPEG tables: cjpeg text, JSON, C header, heatmap")}

@@ -1,69 +1,40 @@
-"""``export tflite``: a trained ``.keras`` model as a ``.tflite`` file, run with LiteRT.
+"""``export tflite``: a trained ``.keras`` model as a ``.tflite`` file, run with LiteRT (:mod:`export.tflite`).
 
 ``--mode float`` (float32), ``dynamic`` (int8 weights) or ``int8`` (full integer, calibrated
 on ``--representative-batches`` batches of the training split of ``--dataset``). With
 ``--dataset`` the parity figures come from the first test batch of real images, else from
 random pixels. Writes ``<out>`` and ``<out>.report.json`` (``size_bytes``,
 ``latency_ms_per_input`` on one thread, ``parity``: ``max_abs_diff``, and
-``identical_fraction`` for integer-valued outputs).
+``identical_fraction`` for integer-valued outputs; ``contract``: the signature's tensors).
 """
 
-from export.tflite import MODES
-from keras_taskadapt.tasks.options import add_data_options
-
-
-def add_artifact_arguments(parser, model_help):
-    parser.add_argument("--model", required=True, help=model_help)
-    parser.add_argument("--out", required=True, help="the .tflite file to write")
-    parser.add_argument("--force", action="store_true", help="overwrite an existing --out")
-    add_data_options(parser, default=None)
+from keras_taskadapt.tasks.options import add_artifact_options, count, data_arguments
+from keras_taskadapt.tasks.registry import command
 
 
 def add_arguments(parser):
-    add_artifact_arguments(parser, "a .keras model written by train")
-    parser.add_argument("--mode", choices=MODES, default="float",
-                        help="float (float32), dynamic (int8 weights), int8 (full integer; needs --dataset) "
-                             "(default: float)")
-    parser.add_argument("--representative-batches", type=int, default=8,
+    from export.tflite import MODES
+
+    add_artifact_options(parser, "a .keras model written by train")
+    parser.add_argument("--mode", choices=MODES.names(), default="float", help=f"{MODES.describe()} (default: float)")
+    parser.add_argument("--representative-batches", type=count, default=8,
                         help="training batches of --dataset that calibrate int8 (default: 8)")
 
 
-def export_data(args):
-    """``(training pipeline, first test batch)`` of ``--dataset``, or ``(None, None)`` without one."""
-    import numpy as np
+@command("export", "tflite", "TFLite float32, dynamic-range or int8, checked with LiteRT", add_arguments)
+def run(options):
+    import keras
 
-    from keras_taskadapt.data import load_dataset, open_dataset
-
-    if args.dataset is None:
-        return None, None
-    source = open_dataset(args.dataset, data_dir=args.data_dir, skip_corrupt=args.skip_corrupt)
-    common = {"source": source, "batch_size": args.batch_size, "image_size": args.image_size}
-    train = load_dataset(split="train", shuffle=True, **common)
-    images, _ = next(iter(load_dataset(split="test", shuffle=False, **common)))
-    return train, np.asarray(images, np.float32)
-
-
-def print_report(report, what):
-    parity = "".join(f", {name} {value:.6g}" for name, value in report.parity.items())
-    print(f"{what} in {report.artifact}: {report.size_bytes} bytes, "
-          f"{report.latency_ms_per_input:.3f} ms per input (1 thread){parity}")
-
-
-def run(args):
-    from export.keras_file import load_keras_model
     from export.tflite import export_tflite, representative_data
-    from keras_taskadapt.errors import UserError
+    from keras_taskadapt.core.keras_file import load_model
+    from keras_taskadapt.data import open_image_data
 
-    if args.mode == "int8" and args.dataset is None:
-        raise UserError("--mode int8 needs --dataset for its representative data")
-    if args.representative_batches < 1:
-        raise UserError(f"--representative-batches must be >= 1, got {args.representative_batches}")
-    model = load_keras_model(args.model)
-    train, batch = export_data(args)
-    representative = representative_data(train, args.representative_batches) if args.mode == "int8" else None
-    report = export_tflite(model, args.out, mode=args.mode, representative=representative, batch=batch,
-                           force=args.force)
-    print_report(report, f"TFLite ({args.mode})")
-
-
-COMMANDS = {("export", "tflite"): (add_arguments, run, "TFLite float32, dynamic-range or int8, checked with LiteRT")}
+    model = load_model(options.model, keras.Model)
+    representative = batch = None
+    if options.dataset is not None:
+        data = open_image_data(**data_arguments(options), batch_size=options.batch_size)
+        batch, _ = data.first_examples("test", options.batch_size)
+        representative = representative_data(data.train, options.representative_batches)
+    report = export_tflite(model, options.out, mode=options.mode, representative=representative, batch=batch,
+                           force=options.force)
+    print(report.summary_line(f"TFLite ({options.mode})"))

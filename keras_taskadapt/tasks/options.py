@@ -1,43 +1,92 @@
-"""Options shared by the tasks, declared once."""
+"""Options shared by the tasks, declared once, and the argument types that check them."""
 
-from keras_taskadapt.data import DEFAULT_DATASET
-from keras_taskadapt.distribute import STRATEGIES
+import argparse
 
 
-def add_data_options(parser, default=DEFAULT_DATASET):
+def _number(convert, kind, accepts, requirement):
+    """An argparse type: ``convert`` the text, then require ``accepts(value)``."""
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {kind}, got {text!r}") from None
+        if not accepts(value):
+            raise argparse.ArgumentTypeError(f"must be {requirement}, got {text}")
+        return value
+
+    return parse
+
+
+#: A whole number of 1 or more (epochs, steps, batch sizes, examples ...).
+count = _number(int, "a whole number", lambda value: value >= 1, "1 or more")
+#: A number above 0 (learning rates, widths, scales).
+positive = _number(float, "a number", lambda value: value > 0, "above 0")
+#: A number of 0 or more (loss weights, ratios).
+non_negative = _number(float, "a number", lambda value: value >= 0, "0 or more")
+
+
+def add_data_options(parser, default="sklearn_digits", batch_size=128):
+    from keras_taskadapt.data import describe_specs
+
     group = parser.add_argument_group("data")
-    group.add_argument("--dataset", default=default,
-                       help=f"sklearn_digits (offline smoke-size default), tiny_imagenet, folder:PATH, "
-                            f"tfrecord:GLOB, or a tensorflow-datasets name such as cifar10 (default: {default})")
+    group.add_argument("--dataset", default=default, help=f"{describe_specs()} (default: {default})")
     group.add_argument("--data-dir", default=None,
                        help="where local copies live or downloads go (default: $KERAS_TASKADAPT_DATA "
                             "or ~/.keras-taskadapt/datasets)")
-    group.add_argument("--image-size", type=int, nargs=2, metavar=("H", "W"), default=None,
+    group.add_argument("--image-size", type=count, nargs=2, metavar=("H", "W"), default=None,
                        help="resize every image to H x W")
     group.add_argument("--skip-corrupt", action="store_true",
-                       help="skip damaged TFRecord records (counted in metrics.json) instead of stopping")
-    group.add_argument("--batch-size", type=int, default=128, help="global batch size (default: 128)")
+                       help="skip damaged records and unreadable images (counted in metrics.json) instead of stopping")
+    group.add_argument("--batch-size", type=count, default=batch_size, help=f"global batch size (default: {batch_size})")
+
+
+def data_arguments(options):
+    """The keyword arguments of :func:`~keras_taskadapt.data.open_image_data` that name the data."""
+    return {"spec": options.dataset, "data_dir": options.data_dir, "image_size": options.image_size,
+            "skip_corrupt": options.skip_corrupt}
+
+
+def add_output_options(parser):
+    group = parser.add_argument_group("output")
+    group.add_argument("--out", required=True, help="output folder (created if missing)")
+    group.add_argument("--seed", type=int, default=0, help="seed for weights, shuffling and augmentation")
+    return group
 
 
 def add_run_options(parser):
-    group = parser.add_argument_group("run")
-    group.add_argument("--out", required=True, help="output folder (created if missing)")
-    group.add_argument("--seed", type=int, default=0, help="seed for weights, shuffling and augmentation")
+    """The options of every command that trains: output, seed, strategy, resume and force."""
+    from keras_taskadapt.core.distribute import STRATEGIES
+
+    group = add_output_options(parser)
     group.add_argument("--deterministic-ops", action="store_true",
                        help="ask TensorFlow for deterministic kernels too (slower)")
     group.add_argument("--strategy", choices=STRATEGIES, default="default",
                        help="tf.distribute strategy (default: one device)")
+    group.add_argument("--resume", action="store_true",
+                       help="continue an interrupted run in --out from its last finished epoch")
+    group.add_argument("--force", action="store_true",
+                       help="replace a run that --out already holds (without it such a folder is refused)")
+    group.add_argument("--tensorboard", action="store_true", help="write TensorBoard logs to --out/logs")
 
 
 def add_training_options(parser, epochs=10, learning_rate=0.1):
     group = parser.add_argument_group("training")
-    group.add_argument("--epochs", type=int, default=epochs, help=f"epochs (default: {epochs})")
-    group.add_argument("--learning-rate", type=float, default=learning_rate,
+    group.add_argument("--epochs", type=count, default=epochs, help=f"epochs (default: {epochs})")
+    group.add_argument("--learning-rate", type=positive, default=learning_rate,
                        help=f"peak learning rate, cosine-decayed (default: {learning_rate})")
-    group.add_argument("--weight-decay", type=float, default=1e-4, help="L2 weight decay (default: 1e-4)")
+    group.add_argument("--weight-decay", type=non_negative, default=1e-4, help="L2 weight decay (default: 1e-4)")
     group.add_argument("--no-augment", dest="augment", action="store_false",
                        help="switch off random crop and flip")
-    group.add_argument("--steps-per-epoch", type=int, default=None,
-                       help="cap the training steps of each epoch (smoke runs)")
-    group.add_argument("--resume", action="store_true",
-                       help="continue an interrupted run in --out from its last finished epoch")
+    group.add_argument("--steps-per-epoch", type=count, default=None,
+                       help="training steps of each epoch (default: one pass over the training split)")
+    return group
+
+
+def add_artifact_options(parser, model_help, out_help="the .tflite file to write"):
+    """The options of an export: the model, the artifact, ``--force`` and an optional data set."""
+    parser.add_argument("--model", required=True, help=model_help)
+    parser.add_argument("--out", required=True, help=out_help)
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing --out (in a folder, only the files the export writes)")
+    add_data_options(parser, default=None)

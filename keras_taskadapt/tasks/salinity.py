@@ -17,17 +17,13 @@ plots ``time_series.png`` *, ``exceedance.png`` *, ``range_heatmap.png`` *,
 ``station_boxes.png`` * and ``training.png``.
 """
 
+import argparse
 import os
 
-from keras_taskadapt.tasks.options import add_run_options
+from keras_taskadapt.tasks.options import add_output_options, add_run_options, count, positive
+from keras_taskadapt.tasks.registry import command
 
-SPLITS = ("random", "chronological", "case")
 DEFAULT_LEADS = tuple(range(15))
-
-
-MODEL_NAMES = ("stl", "stl-lm", "mtl", "mtl-conv-p", "mtl-conv-r", "mlp", "resnet", "lstm",
-               "gru", "res-lstm", "res-gru")
-"""The keys of ``CONFIGURATIONS``, spelled out so that ``--help`` imports no Keras."""
 
 
 def add_data_arguments(parser, columns=True):
@@ -46,9 +42,12 @@ def add_data_arguments(parser, columns=True):
 
 
 def add_train_arguments(parser):
+    from keras_taskadapt.salinity.catalog import CONFIGURATIONS
+    from keras_taskadapt.salinity.splits import SPLITS
+
     add_data_arguments(parser)
     group = parser.add_argument_group("emulator")
-    group.add_argument("--model", choices=MODEL_NAMES, default="mtl-conv-p",
+    group.add_argument("--model", choices=tuple(CONFIGURATIONS), default="mtl-conv-p",
                        help="configuration: stl (STL-Adam), stl-lm (STL-LM), mtl (3-MTL), "
                             "mtl-conv-p / mtl-conv-r (4-MTL-P / -R), mlp, resnet, lstm, gru, "
                             "res-lstm, res-gru (default: mtl-conv-p)")
@@ -57,159 +56,118 @@ def add_train_arguments(parser):
     group.add_argument("--split", choices=SPLITS, default="random",
                        help="random 80/20 by day (the seed's), chronological (test on the "
                             "latest days), or case (test on --test-cases) (default: random)")
-    group.add_argument("--test-fraction", type=float, default=0.2,
+    group.add_argument("--test-fraction", type=positive, default=0.2,
                        help="test share for the random and chronological splits (default: 0.2)")
     group.add_argument("--test-cases", nargs="+", default=["historical"], metavar="CASE",
                        help="cases held out by --split case (default: historical)")
     group.add_argument("--train-cases", nargs="+", default=None, metavar="CASE",
                        help="cases trained on by --split case (default: all others)")
     group = parser.add_argument_group("training")
-    group.add_argument("--epochs", type=int, default=None,
+    group.add_argument("--epochs", type=count, default=None,
                        help="epoch cap (default: the seed's, 200 for the step schedule of "
                             "section 5.3.1, 150 for LM, 5000 for the constant rate of 5.4.3)")
-    group.add_argument("--patience", type=int, default=50,
+    group.add_argument("--patience", type=count, default=50,
                        help="stop after this many epochs without a lower validation MSE "
                             "(default: 50)")
-    group.add_argument("--batch-size", type=int, default=128,
+    group.add_argument("--batch-size", type=count, default=128,
                        help="Adam batch size (LM uses the whole training set) (default: 128)")
     add_run_options(parser)
 
 
-def _split(args, windows):
-    from keras_taskadapt.salinity.splits import case_split, chronological_split, random_split
-
-    if args.split == "random":
-        return random_split(windows, args.test_fraction, seed=args.seed)
-    if args.split == "chronological":
-        return chronological_split(windows, args.test_fraction)
-    return case_split(windows, args.test_cases, args.train_cases)
-
-
-def _check_options(args):
-    from keras_taskadapt.errors import UserError
-
-    for option in ("epochs", "patience", "batch_size"):
-        value = getattr(args, option, None)
-        if value is not None and value < 1:
-            raise UserError(f"--{option.replace('_', '-')} must be 1 or more, not {value}")
-
-
-def _write_pictures(run, windows, evaluation, groups):
-    from keras_taskadapt.salinity.plots import (plot_exceedance, plot_metric_boxes,
-                                                plot_range_heatmap, plot_time_series)
-
-    plot_time_series(windows, evaluation.predictions, run.file("time_series.png"))
-    plot_exceedance(windows.targets, evaluation.predictions, windows.stations,
-                    run.file("exceedance.png"))
-    plot_range_heatmap(evaluation.ranges, run.file("range_heatmap.png"))
-    plot_metric_boxes(groups, run.file("station_boxes.png"))
-
-
-def train_one(args, data, lead, out):
-    """Train ``args.model`` for one ``lead`` into ``out``; returns (metrics, test evaluation)."""
-    from keras_taskadapt.distribute import make_strategy
-    from keras_taskadapt.experiment import seed_everything
-    from keras_taskadapt.run_directory import RunDirectory, write_json
-    from keras_taskadapt.salinity.antecedent import make_windows
-    from keras_taskadapt.salinity.catalog import CONFIGURATIONS
-    from keras_taskadapt.salinity.evaluation import evaluate_emulator
-    from keras_taskadapt.salinity.plots import plot_station_histories
-    from keras_taskadapt.salinity.training import (default_epochs, inference_seconds_per_sample,
-                                                   train_emulator)
-
-    configuration = CONFIGURATIONS[args.model]
-    run = RunDirectory(out)
-    seed_everything(args.seed, args.deterministic_ops)
-    windows = make_windows(data, lead=lead, raw=True)
-    train, test = _split(args, windows)
-    epochs = args.epochs or default_epochs(configuration)
-    run.write_config({**vars(args), "out": out, "lead": lead, "epochs": epochs,
-                      "label": configuration.label})
-    trained = train_emulator(configuration, train, test, run=run, epochs=epochs,
-                             patience=args.patience, batch_size=args.batch_size, seed=args.seed,
-                             strategy=make_strategy(args.strategy))
-    run.save_model(trained.model)
-    tested, trained_fit = evaluate_emulator(trained.model, test), evaluate_emulator(trained.model,
-                                                                                   train)
-    metrics = {
-        "model": args.model, "label": configuration.label, "lead": lead, "split": args.split,
-        "stations": tested.stations, "mean_nmse": tested.mean_nmse,
-        "train_mean_nmse": trained_fit.mean_nmse, "train_seconds": trained.train_seconds,
-        "inference_us_per_day": 1e6 * inference_seconds_per_sample(trained.model, test.raw),
-        "dropped_missing_input": windows.dropped_missing_input,
-        "dropped_missing_target": windows.dropped_missing_target,
-        "train_samples": len(train), "test_samples": len(test),
-        "epochs": max(trained.network_epochs), "networks": len(trained.network_epochs),
-        "params": sum(int(v.numpy().size) for v in trained.model.trainable_variables),
-    }
-    run.write_metrics(metrics)
-    write_json(run.file("range_metrics.json"), tested.ranges)
-    _write_pictures(run, test, tested, {"train": trained_fit.stations, "test": tested.stations})
-    if configuration.per_station:
-        plot_station_histories(run.read_history(), train.stations, run.file("training.png"))
-    else:
-        run.plot_history()
-    return metrics, tested
-
-
-def _read(args, inputs=None, stations=None):
+def read_data(options, inputs=None, stations=None):
     from keras_taskadapt.salinity.columns import DEFAULT_INPUTS, DEFAULT_STATIONS
     from keras_taskadapt.salinity.csv_reader import read_salinity_csv
 
-    return read_salinity_csv(args.data, inputs or args.inputs or DEFAULT_INPUTS,
-                             stations or args.stations or DEFAULT_STATIONS)
+    return read_salinity_csv(options.data, inputs or options.inputs or DEFAULT_INPUTS,
+                             stations or options.stations or DEFAULT_STATIONS)
 
 
-def train(args):
-    _check_options(args)
-    metrics, _ = train_one(args, _read(args), args.lead, args.out)
-    print(f"{metrics['label']} lead {args.lead}: mean NMSE x 1e4 = {1e4 * metrics['mean_nmse']:.2f}"
-          f" after {metrics['train_seconds']:.0f} s of training; results in {args.out}")
+def train_one(options, data, lead, out):
+    """Train ``--model`` for one ``lead`` into ``out``; returns (metrics, test evaluation)."""
+    from keras_taskadapt.core.files import write_json
+    from keras_taskadapt.experiment import RunSettings, run_training
+    from keras_taskadapt.salinity.antecedent import make_windows
+    from keras_taskadapt.salinity.catalog import CONFIGURATIONS
+    from keras_taskadapt.salinity.evaluation import emulator_metrics
+    from keras_taskadapt.salinity.plots import plot_station_histories, write_evaluation_plots
+    from keras_taskadapt.salinity.splits import split_windows
+    from keras_taskadapt.salinity.training import EmulatorTraining, default_epochs
+
+    configuration = CONFIGURATIONS[options.model]
+    epochs = options.epochs or default_epochs(configuration)
+    state = {}
+
+    def open_data():
+        windows = make_windows(data, lead=lead, raw=True)
+        train, test = split_windows(windows, options.split, test_fraction=options.test_fraction, seed=options.seed,
+                                    test_cases=options.test_cases, train_cases=options.train_cases)
+        state["windows"] = windows
+        return argparse.Namespace(train=train, test=test)
+
+    def build(split):
+        state["training"] = EmulatorTraining.build(configuration, split.train)
+        return state["training"].emulator
+
+    def fit(emulator, split, run):
+        return state["training"].fit(split.train, split.test, run=run, epochs=epochs, patience=options.patience,
+                                     batch_size=options.batch_size, seed=options.seed)
+
+    def evaluate(emulator, split, run):
+        training = state["training"]
+        metrics, tested, trained_fit = emulator_metrics(emulator, split.train, split.test, state["windows"])
+        state["tested"] = tested
+        write_json(run.file("range_metrics.json"), tested.ranges)
+        write_evaluation_plots(run.path, split.test, tested, {"train": trained_fit.stations, "test": tested.stations})
+        if configuration.per_station:
+            plot_station_histories(run.read_history(), split.train.stations, run.file("training.png"))
+        return {"model": options.model, "label": configuration.label, "lead": lead, "split": options.split,
+                **metrics, "networks": len(training.networks),
+                "params": sum(int(v.numpy().size) for v in emulator.trainable_variables)}
+
+    metrics = run_training(
+        RunSettings.from_options(options, out=out, epochs=epochs),
+        open_data=open_data, build=build, fit=fit, evaluate=evaluate,
+        plot_history=not configuration.per_station,
+        config={**vars(options), "lead": lead, "epochs": epochs, "label": configuration.label},
+    )
+    return metrics, state["tested"]
+
+
+@command("train", "salinity",
+         "Delta salinity emulator (STL/MTL ANNs, trainable pre-processing, Res-RNNs) on DWR CalSim-ANN CSV files",
+         add_train_arguments)
+def train(options):
+    metrics, _ = train_one(options, read_data(options), options.lead, options.out)
+    print(f"{metrics['label']} lead {options.lead}: mean NMSE x 1e4 = {1e4 * metrics['mean_nmse']:.2f}"
+          f" after {metrics['train_seconds']:.0f} s of training; results in {options.out}")
 
 
 def add_evaluate_arguments(parser):
     parser.add_argument("--model", required=True, metavar="FILE",
                         help="a .keras emulator written by `train salinity`")
     add_data_arguments(parser, columns=False)
-    add_run_options(parser)
+    add_output_options(parser)
 
 
-def evaluate(args):
-    import keras
-
-    from keras_taskadapt.errors import UserError
-    from keras_taskadapt.run_directory import RunDirectory, write_json
+@command("evaluate", "salinity", "score a saved salinity emulator on CSV files", add_evaluate_arguments)
+def evaluate(options):
+    from keras_taskadapt.core.files import write_json
+    from keras_taskadapt.core.run_directory import RunDirectory
     from keras_taskadapt.salinity.antecedent import make_windows
-    from keras_taskadapt.salinity.evaluation import evaluate_emulator
-    from keras_taskadapt.salinity.signature import read_signature
-    from keras_taskadapt.salinity.training import inference_seconds_per_sample
+    from keras_taskadapt.salinity.evaluation import data_metrics
+    from keras_taskadapt.salinity.plots import write_evaluation_plots
+    from keras_taskadapt.salinity.signature import load_emulator
 
-    if not os.path.isfile(args.model):
-        raise UserError(f"--model {args.model}: no such file")
-    try:
-        model = keras.models.load_model(args.model)
-    except (ValueError, OSError, KeyError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise UserError(f"--model {args.model}: cannot load it as a Keras model "
-                        f"({reason})") from None
-    signature = read_signature(model, args.model)
-    run = RunDirectory(args.out)
-    windows = make_windows(_read(args, signature.inputs, signature.stations), signature.lead,
-                           raw=True)
-    tested = evaluate_emulator(model, windows)
-    run.write_config({**vars(args), "inputs": signature.inputs, "stations": signature.stations,
+    model, signature = load_emulator(options.model)
+    windows = make_windows(read_data(options, signature.inputs, signature.stations), signature.lead, raw=True)
+    metrics, tested = data_metrics(model, windows)
+    run = RunDirectory(options.out)
+    run.write_config({**vars(options), "inputs": signature.inputs, "stations": signature.stations,
                       "lead": signature.lead})
-    run.write_metrics({
-        "stations": tested.stations, "mean_nmse": tested.mean_nmse, "lead": signature.lead,
-        "inference_us_per_day": 1e6 * inference_seconds_per_sample(model, windows.raw),
-        "dropped_missing_input": windows.dropped_missing_input,
-        "dropped_missing_target": windows.dropped_missing_target,
-        "test_samples": len(windows), "model": os.path.abspath(args.model),
-    })
+    run.write_metrics({**metrics, "lead": signature.lead, "model": os.path.abspath(options.model)})
     write_json(run.file("range_metrics.json"), tested.ranges)
-    _write_pictures(run, windows, tested, {"data": tested.stations})
-    print(f"mean NMSE x 1e4 = {1e4 * tested.mean_nmse:.2f} on {len(windows)} days; "
-          f"results in {args.out}")
+    write_evaluation_plots(run.path, windows, tested, {"data": tested.stations})
+    print(f"mean NMSE x 1e4 = {1e4 * tested.mean_nmse:.2f} on {len(windows)} days; results in {options.out}")
 
 
 def add_sweep_arguments(parser):
@@ -218,38 +176,24 @@ def add_sweep_arguments(parser):
                         metavar="DAYS", help="lead times, one emulator each (default: 0 .. 14)")
 
 
-def sweep(args):
+@command("sweep", "salinity", "one salinity emulator per lead time: the lead-time plot", add_sweep_arguments)
+def sweep(options):
     """One emulator per lead time into ``out/lead<N>``; sweep.csv, lead_time.png, metrics.json."""
-    import numpy as np
-
-    from keras_taskadapt.run_directory import RunDirectory, write_csv
+    from keras_taskadapt.core.files import write_csv
+    from keras_taskadapt.core.run_directory import RunDirectory
+    from keras_taskadapt.salinity.metrics import median_metrics
     from keras_taskadapt.salinity.plots import plot_metric_boxes
 
-    _check_options(args)
-    run = RunDirectory(args.out)
-    data = _read(args)
+    run = RunDirectory(options.out)
+    data = read_data(options)
     rows, groups = [], {}
-    for lead in args.leads:
-        metrics, tested = train_one(args, data, lead, os.path.join(args.out, f"lead{lead}"))
+    for lead in options.leads:
+        metrics, tested = train_one(options, data, lead, os.path.join(options.out, f"lead{lead}"))
         groups[lead] = tested.stations
-        medians = {f"median_{key}": float(np.nanmedian([m[key] for m in tested.stations.values()]))
-                   for key in ("r2", "bias_pct", "rsr", "nse")}
-        rows.append({"lead": lead, "mean_nmse": metrics["mean_nmse"], **medians,
+        rows.append({"lead": lead, "mean_nmse": metrics["mean_nmse"], **median_metrics(tested.stations),
                      "train_seconds": metrics["train_seconds"]})
     write_csv(run.file("sweep.csv"), rows)
     plot_metric_boxes(groups, run.file("lead_time.png"), xlabel="lead time (days)")
-    run.write_metrics({"model": args.model, "runs": len(rows), "leads": list(args.leads),
+    run.write_metrics({"model": options.model, "runs": len(rows), "leads": list(options.leads),
                        **{f"mean_nmse_lead{row['lead']}": row["mean_nmse"] for row in rows}})
-    print(f"{len(rows)} lead times; table in {run.file('sweep.csv')}, plot in "
-          f"{run.file('lead_time.png')}")
-
-
-COMMANDS = {
-    ("train", "salinity"): (add_train_arguments, train,
-                            ("Delta salinity emulator (STL/MTL ANNs, trainable pre-processing, "
-                             "Res-RNNs) on DWR CalSim-ANN CSV files")),
-    ("evaluate", "salinity"): (add_evaluate_arguments, evaluate,
-                               "score a saved salinity emulator on CSV files"),
-    ("sweep", "salinity"): (add_sweep_arguments, sweep,
-                            "one salinity emulator per lead time: the lead-time plot"),
-}
+    print(f"{len(rows)} lead times; table in {run.file('sweep.csv')}, plot in {run.file('lead_time.png')}")

@@ -1,0 +1,16 @@
+"""The one exception type for values a caller can fix."""
+
+
+class TaskAdaptError(ValueError):
+    """A bad value, path, column or file that the caller can correct.
+
+    Library code raises it with a message that names the value at fault, the way Keras'
+    layers do ("Received: quality=0"), and, where one parameter is to blame, that
+    parameter's name in ``parameter``. The command line prints ``error: <message>`` on one
+    line, prefixed with the option that sets ``parameter`` when there is one, and exits
+    with status 2; library callers catch it like any other ``ValueError``.
+    """
+
+    def __init__(self, message, *, parameter=None):
+        super().__init__(message)
+        self.parameter = parameter
