@@ -10,6 +10,7 @@ input on this CPU and the parity against the Keras model.
   run with :class:`LiteRTModel` (LiteRT).
 - :func:`jcc_sensor_model`, :func:`export_jcc_sensor`: a JCC model's encoder as a sensor model,
   images -> quantized DCT coefficients.
+- :func:`export_qtables`: learned JPEG tables for cjpeg, Pillow and libjpeg.
 - :func:`deployed_codec`, :func:`export_sensor`, :func:`export_split`: a split auto-encoder's
   sensor (images -> integer latent symbols) and server (symbols -> class probabilities),
   with the bits per image sent; :func:`quantization_aware_sensor`: its QAT sensor
@@ -19,6 +20,7 @@ input on this CPU and the parity against the Keras model.
 from export.artifact import ArtifactReport, staged_artifact
 from export.jcc_sensor import export_jcc_sensor, jcc_sensor_model
 from export.litert_runner import LiteRTModel
+from export.qtables import export_qtables
 from export.qat import quantization_aware_sensor, tf_keras_twin
 from export.savedmodel import export_savedmodel
 from export.split_autoencoder import (
@@ -40,6 +42,7 @@ __all__ = [
     "convert_to_tflite",
     "deployed_codec",
     "export_jcc_sensor",
+    "export_qtables",
     "export_savedmodel",
     "export_sensor",
     "export_split",

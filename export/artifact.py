@@ -36,8 +36,9 @@ class ArtifactReport:
     parity: dict = field(default_factory=dict)
     contract: dict = field(default_factory=dict)
 
-    def write(self):
-        path = f"{self.artifact}.report.json"
+    def write(self, path=None):
+        """The report as JSON at ``path`` (default: ``<artifact>.report.json`` beside the artifact)."""
+        path = path or f"{self.artifact}.report.json"
         write_json(path, asdict(self))
         return path
 

@@ -11,28 +11,7 @@ TensorFlow (Flex) ops.
 """
 
 from export.tflite import export_tflite
-from keras_taskadapt.core.errors import TaskAdaptError
-
-#: Coefficients per 8x8 block in a grid.
-BLOCK_COEFFICIENTS = 64
-
-
-def sensor_image_shape(classifier):
-    """(H, W, 3) of the images a JCC model takes, read from its classifier's input.
-
-    A pixel classifier gives it directly; a DCT-domain classifier gives 8 x its luma grid,
-    i.e. the MCU-padded size (images of that size encode to the same grids).
-    """
-    for tensor in classifier.inputs:
-        shape = tuple(tensor.shape[1:])
-        if None in shape:
-            continue
-        if shape[-1] == 3:
-            return shape
-        if shape[-1] == BLOCK_COEFFICIENTS and tensor.name == "y":
-            return (8 * shape[0], 8 * shape[1], 3)
-    raise TaskAdaptError("the JCC classifier does not fix the image size; give the sensor's image size",
-                         parameter="image_size")
+from keras_taskadapt.jpeg.jcc_config import model_image_shape
 
 
 def jcc_sensor_model(jcc, image_shape=None):
@@ -46,7 +25,7 @@ def jcc_sensor_model(jcc, image_shape=None):
 
     from keras_taskadapt.jpeg import JpegEncoder
 
-    shape = tuple(image_shape) if image_shape is not None else sensor_image_shape(jcc.classifier)
+    shape = tuple(image_shape) if image_shape is not None else model_image_shape(jcc.classifier)
     encoder = JpegEncoder.from_config({**jcc.codec.get_config(), "rate_penalty": None, "name": "sensor_jpeg"})
     encoder.set_weights(jcc.codec.get_weights())  # the learned colour coefficients and kernels
     pixels = keras.Input(shape=shape, name="pixels")
@@ -60,5 +39,19 @@ def export_jcc_sensor(jcc, path, *, image_shape=None, batch=None, force=False):
     The report's ``identical_fraction`` is the share of coefficients equal to the Keras
     encoder's on ``batch`` (default: random pixels).
     """
-    return export_tflite(jcc_sensor_model(jcc, image_shape), path, mode="float", batch=batch, force=force,
-                         kind="tflite-jcc-sensor")
+    from dataclasses import replace
+
+    report = export_tflite(jcc_sensor_model(jcc, image_shape), path, mode="float", batch=batch, force=force,
+                           kind="tflite-jcc-sensor")
+    report = replace(report, contract={**report.contract, **SENSOR_CONTRACT})
+    report.write()
+    return report
+
+
+#: The JCC sensor's value conventions (its report's ``contract``, beside the signature's tensors).
+SENSOR_CONTRACT = {
+    "input": "pixels: float32 RGB images, values 0..255 as they are (no shift, no scaling)",
+    "outputs": "int32 quantized DCT coefficients per component, (N, block rows, block columns, 64) in natural "
+               "row-major order within a block: 'y' (luma, full size), 'cb' and 'cr' (4:2:0, half size). Read "
+               "them by name: the signature lists them in its own order (signature_outputs), not y, cb, cr",
+}

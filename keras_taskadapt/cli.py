@@ -21,6 +21,41 @@ class _OneLineErrors(argparse.ArgumentParser):
         self.exit(2, f"error: {self.prog}: {message}\n")
 
 
+#: Lines TensorFlow's C++ runtime prints on every start that say nothing about the run: the
+#: oneDNN notice, the search for CUDA on a machine without it, absl's start-up warning.
+START_UP_NOISE = ("All log messages before absl::InitializeLog()", "oneDNN custom operations are on",
+                  "Could not find cuda drivers", "failed call to cuInit", "Unable to register cu",
+                  "TF-TRT Warning", "computation placer already registered", "This TensorFlow binary is optimized")
+
+
+def import_tensorflow_quietly():
+    """Import TensorFlow and let it look for devices with its start-up lines caught; the ones
+    that are not noise (:data:`START_UP_NOISE`) are printed, and all of them if the import fails."""
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            import tensorflow
+
+            tensorflow.config.list_physical_devices()  # the device search prints its lines now
+        except BaseException:
+            os.dup2(saved, 2)
+            caught.seek(0)
+            sys.stderr.write(caught.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        caught.seek(0)
+        lines = caught.read().decode(errors="replace").splitlines()
+    for line in lines:
+        if not any(noise in line for noise in START_UP_NOISE):
+            print(line, file=sys.stderr)
+
+
 def selected_command(argv):
     """``(verb, task)`` named by the first two words of ``argv`` (``None`` where absent)."""
     words = [word for word in argv if not word.startswith("-")][:2]
@@ -65,33 +100,40 @@ def option_of(parser, parameter):
 def one_line(error, task_parser):
     """The ``error: ...`` line of a library error, led by the option that sets its parameter
     (a damaged record is followed by the option that reads around it)."""
+    from keras_taskadapt.core.errors import DamagedDataError
     from tfrecords_tools import CorruptRecordError
 
     message = " ".join(str(error).split())
     if task_parser is None:
         return f"error: {message}"
     skip = option_of(task_parser, "skip_corrupt")
-    if isinstance(error, CorruptRecordError) and skip:
-        return f"error: {message}; pass {skip} to skip damaged records"
+    if isinstance(error, (CorruptRecordError, DamagedDataError)) and skip:
+        return f"error: {message}; pass {skip} to skip damaged records and images"
     option = option_of(task_parser, getattr(error, "parameter", None))
     return f"error: {option}: {message}" if option else f"error: {message}"
 
 
-def _diagnose_data_loss(options):
-    """Turn TensorFlow's anonymous "corrupted record at N" into the file and record index."""
-    from keras_taskadapt.core.errors import TaskAdaptError
-    from tfrecords_tools import expand_glob, verify_files
+#: TensorFlow's errors for data that do not decode, raised deep inside ``tf.data``.
+DATA_ERRORS = ("DataLossError", "InvalidArgumentError")
 
-    spec = getattr(options, "dataset", "") or ""
-    if spec.startswith("tfrecord:"):
-        verify_files(expand_glob(spec[len("tfrecord:"):]), strict=True)  # raises CorruptRecordError
-    raise TaskAdaptError("a data file is damaged (TensorFlow reported data loss); run `keras-taskadapt data verify`")
+
+def damaged_data(options):
+    """The first damaged record or unreadable image of ``--dataset`` (``None`` where none is found)."""
+    spec = getattr(options, "dataset", None)
+    if not spec:
+        return None
+    from keras_taskadapt.data import open_dataset
+
+    source = open_dataset(spec, data_dir=getattr(options, "data_dir", None))
+    return source.find_damage() if source.find_damage else None
 
 
 def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     argv = sys.argv[1:] if argv is None else list(argv)
     selected = selected_command(argv)
+    if selected is not None and "tensorflow" not in sys.modules:
+        import_tensorflow_quietly()
     parser, task_parsers = build_parser(selected)
     try:
         options = parser.parse_args(argv)
@@ -100,15 +142,20 @@ def main(argv=None):
     from keras_taskadapt.core.errors import TaskAdaptError
     from tfrecords_tools.errors import TFRecordError
 
+    task_parser = task_parsers.get(selected)
     try:
         try:
             options.run(options)
-        except Exception as error:  # TensorFlow's DataLossError, raised deep inside tf.data
-            if type(error).__name__ != "DataLossError":
+        except Exception as error:
+            damage = damaged_data(options) if type(error).__name__ in DATA_ERRORS else None
+            if damage is None:
                 raise
-            _diagnose_data_loss(options)
+            skip = option_of(task_parser, "skip_corrupt")
+            print(f"error: {damage}" + (f"; pass {skip} to skip damaged records and images" if skip else ""),
+                  file=sys.stderr)
+            return 2
     except (TaskAdaptError, TFRecordError) as error:
-        print(one_line(error, task_parsers.get(selected)), file=sys.stderr)
+        print(one_line(error, task_parser), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

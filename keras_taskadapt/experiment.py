@@ -110,6 +110,7 @@ def data_bookkeeping(source):
         "train_examples": source.size("train"),
         "test_examples": source.size("test"),
         "skipped_records": source.skipped_records,
+        "resized_images": source.resized_images,
         "dataset": source.name,
     }
 
@@ -129,7 +130,8 @@ def run_training(settings, *, open_data, build, evaluate, callbacks=None, epochs
         fit: ``(model, data, run) -> train seconds`` in place of the default
             :func:`fit_with_contract` (also under the strategy's scope), for models trained
             otherwise (a fitted SVM, one network per station).
-        config: the options ``config.json`` records.
+        config: the options ``config.json`` records (with the data set the run read as
+            ``dataset``, which evaluations and exports of the model default to).
         plot_history: draw ``training.png`` from ``history.csv`` (``False`` where ``evaluate``
             draws its own).
     """
@@ -143,7 +145,8 @@ def run_training(settings, *, open_data, build, evaluate, callbacks=None, epochs
     strategy = make_strategy(settings.strategy)
     with strategy.scope():
         model = build(data)
-    run.write_config({**(config or {}), "out": settings.out})
+    recorded = {"dataset": data.source.name} if getattr(data, "source", None) is not None else {}
+    run.write_config({**(config or {}), **recorded, "out": settings.out})
     with strategy.scope():
         if fit is None:
             _, seconds = fit_with_contract(model, data.train, data.test, run=run,

@@ -48,3 +48,26 @@ def kodak_dir():
 @pytest.fixture
 def delta_dir():
     return shared_path("delta", "casanntra-dsm2")
+
+
+@pytest.fixture(scope="session")
+def classifier_run(tmp_path_factory):
+    """The offline default trained for one epoch through the CLI (``train classify``), shared
+    by every module that needs a trained run folder."""
+    from keras_taskadapt.cli import main
+
+    out = tmp_path_factory.mktemp("classifier_run")
+    assert main(["train", "classify", "--out", str(out), "--epochs", "1", "--seed", "1"]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def jcc_main_job(tmp_path_factory):
+    """The main job, ``train jcc`` with every default (the offline data set): ``(folder, metrics)``."""
+    import json
+
+    from keras_taskadapt.cli import main
+
+    out = tmp_path_factory.mktemp("jcc_main_job")
+    assert main(["train", "jcc", "--out", str(out)]) == 0
+    return out, json.loads((out / "metrics.json").read_text())

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from keras_taskadapt.cli import main
-from keras_taskadapt.tasks import VERBS
+from keras_taskadapt.tasks.registry import VERBS
 
 CLI = [sys.executable, "-m", "keras_taskadapt"]
 
@@ -22,12 +22,10 @@ def test_every_verb_has_help(verb, capsys):
     assert main([verb, "--help"]) == 0 and "task" in capsys.readouterr().out
 
 
-@pytest.fixture(scope="module")
-def trained_run(tmp_path_factory):
-    """The offline default trained for one epoch through the CLI."""
-    out = tmp_path_factory.mktemp("run")
-    assert main(["train", "classify", "--out", str(out), "--epochs", "1", "--seed", "1"]) == 0
-    return out
+@pytest.fixture
+def trained_run(classifier_run):
+    """The offline default trained for one epoch through the CLI (the session's shared run)."""
+    return classifier_run
 
 
 def test_offline_default_trains_one_epoch_and_writes_the_run_folder(trained_run):

@@ -104,12 +104,10 @@ def test_real_rate_evaluation_measures_real_files():
     assert 10 < metrics["psnr"] < 40 and 0 < metrics["ssim"] < 1
 
 
-@pytest.fixture(scope="module")
-def jcc_run(tmp_path_factory):
-    """The main job: ``train jcc`` on the offline default."""
-    out = tmp_path_factory.mktemp("jcc")
-    assert main(["train", "jcc", "--out", str(out), "--epochs", "3", "--steps-per-epoch", "4"]) == 0
-    return out
+@pytest.fixture
+def jcc_run(jcc_main_job):
+    """The main job: ``train jcc`` on the offline default, with its defaults (the session's)."""
+    return jcc_main_job[0]
 
 
 def test_main_job_writes_real_rate_metrics(jcc_run):
@@ -117,12 +115,12 @@ def test_main_job_writes_real_rate_metrics(jcc_run):
     for key in ("accuracy", "kb_per_image", "bpp", "psnr", "ssim", "clipped_entries", "lambda", "lambda1", "c",
                 "quality", "simulated_accuracy"):
         assert key in metrics, key
-    assert metrics["images"] == 360 and metrics["epochs"] == 3 and metrics["mode"] == "jcc"
+    assert metrics["images"] == 360 and metrics["epochs"] == 7 and metrics["mode"] == "jcc"
     assert 0 < metrics["kb_per_image"] < 5 and metrics["bpp"] == pytest.approx(metrics["kb_per_image"] * 1024 * 8 / 32**2)
     for name in ("model.keras", "qtables.json", "qtables.png", "history.csv", "config.json"):
         assert (jcc_run / name).is_file(), name
     history = np.genfromtxt(jcc_run / "history.csv", delimiter=",", names=True)
-    assert history["phase"].tolist() == [0.0, 0.0, 1.0]  # 2 classifier epochs, then 1 JPEG epoch
+    assert history["phase"].tolist() == [0, 0, 1, 0, 0, 1, 0]  # 2 classifier epochs, 1 JPEG epoch, ... classifier
 
 
 def test_export_qtables_for_cjpeg(jcc_run, tmp_path):
@@ -130,7 +128,14 @@ def test_export_qtables_for_cjpeg(jcc_run, tmp_path):
     assert main(["export", "qtables", "--model", str(jcc_run / "model.keras"), "--out", str(out)]) == 0
     learned = np.array(json.loads((out / "qtables.json").read_text())["tables"])
     assert learned.shape == (3, 8, 8) and (out / "qtables.h").is_file() and (out / "qtables.png").is_file()
-    assert json.loads((tmp_path / "tables.report.json").read_text())["kind"] == "jpeg-qtables"
+    report = json.loads((out / "qtables.report.json").read_text())
+    assert report["kind"] == "jpeg-qtables" and "-qslots 0,1,2" in report["contract"]["cjpeg"]
+    photo = Image.fromarray(np.random.default_rng(1).integers(0, 256, (40, 56, 3), dtype=np.uint8))
+    buffer = io.BytesIO()  # the README's Pillow example
+    photo.save(buffer, format="JPEG", qtables=json.loads((out / "qtables.json").read_text())["pillow_qtables"],
+               subsampling="4:2:0", optimize=True)
+    assert [np.reshape(table, (8, 8)).tolist() for table in Image.open(buffer).quantization.values()] \
+        == learned.tolist()
     image = tmp_path / "image.ppm"
     Image.fromarray(np.random.default_rng(0).integers(0, 256, (32, 48, 3), dtype=np.uint8)).save(image)
     encoded = subprocess.run(["cjpeg", "-qtables", str(out / "qtables.txt"), "-qslots", "0,1,2", "-sample", "2x2",

@@ -14,7 +14,7 @@ from keras_taskadapt.hierarchical.model_setup import load_hierarchical
 from keras_taskadapt.hierarchical.pruning.plan import channel_layers
 from keras_taskadapt.hierarchical.training import EndToEnd
 
-DATA = ["--image-size", "16", "16", "--batch-size", "64", "--seed", "1"]
+DATA = ["--dataset", "sklearn_digits", "--image-size", "16", "16", "--batch-size", "64", "--seed", "1"]
 FINE_TUNE = ["--epochs", "1", "--steps-per-epoch", "1", "--score-examples", "256"]
 
 

@@ -106,6 +106,19 @@ def test_missing_values_mask_targets_and_drop_windows(tmp_path):
     assert not np.isnan(windows.features).any()
 
 
+def test_the_missing_value_sentinel_in_an_input_drops_the_windows_as_nan_does(tmp_path):
+    windows = {}
+    for name, missing in (("sentinel", "-2"), ("nan", "")):
+        frame = _small_frame()
+        frame.loc[5, "exports"] = missing  # in the windows ending 117..122
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+        (series,) = read_salinity_csv(tmp_path / f"{name}.csv").series
+        assert np.isnan(series.inputs[5, list(DEFAULT_INPUTS).index("exports")])
+        windows[name] = make_windows(read_salinity_csv(tmp_path / f"{name}.csv"))
+    assert windows["sentinel"].dropped_missing_input == windows["nan"].dropped_missing_input == 6
+    np.testing.assert_array_equal(windows["sentinel"].dates, windows["nan"].dates)
+
+
 def test_metrics_equal_hand_computed_values():
     # Station 1: O = 1, 2, 3, 4 and A = 1.5, 2, 2.5, 5, then a missing target.
     # O - A = -0.5, 0, 0.5, -1: SSE = 1.5, MSE = 0.375; mean O = 2.5, SST = 5;

@@ -239,7 +239,15 @@ def test_savedmodel_serves_raw_windows_in_physical_units(delta_dir, tmp_path):
     trained = train_emulator(CONFIGURATIONS["mtl-conv-p"], train, test, run=RunDirectory(tmp_path / "run"),
                              epochs=1, batch_size=64)
     batch = test.raw[:64].astype(np.float32)
-    report = export_savedmodel(trained.emulator, str(tmp_path / "served"), batch=batch)
+    trained.emulator.save(tmp_path / "emulator.keras")
+    assert main(["export", "savedmodel", "--model", str(tmp_path / "emulator.keras"), "--out",
+                 str(tmp_path / "served")]) == 0
+    report = json.loads((tmp_path / "served.report.json").read_text())
+    recorded = json.loads((tmp_path / "served" / "assets.extra" / "contract.json").read_text())
+    assert recorded == report["contract"] and recorded["signature"] == "serve"
+    assert recorded["inputs"] == list(windows.inputs) and recorded["stations"] == list(windows.stations)
+    assert recorded["lead"] == 0 and recorded["window_days"] == 118 and "oldest first" in recorded["input"]
+    report = export_savedmodel(trained.emulator, str(tmp_path / "served"), batch=batch, force=True)
     reloaded = tf.saved_model.load(str(tmp_path / "served"))
     served = reloaded.serve(tf.constant(batch)).numpy()
     expected = trained.emulator.predict(batch, verbose=0)

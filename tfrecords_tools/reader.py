@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import tensorflow as tf
 
-from tfrecords_tools.framing import scan_file
+from tfrecords_tools.errors import TFRecordError
+from tfrecords_tools.framing import count_records, scan_file
 from tfrecords_tools.verify import expand_glob, verify_files
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -14,26 +15,30 @@ DECODE_BATCH = 256
 
 @dataclass
 class ReadReport:
-    """What a pipeline reads: its files and the damaged records it skipped."""
+    """What a pipeline reads: its files, the records it yields and the damaged ones it skipped."""
 
     files: list
     skipped: int = 0
     damaged: list = field(default_factory=list)
+    records: int = 0
 
 
 def record_dataset(files, *, skip_corrupt=False, shuffle_files=False, seed=None):
     """Serialised records from ``files``, shards read in parallel (deterministic order).
 
     With ``skip_corrupt`` every file is verified first; intact files stream through
-    ``TFRecordDataset``, and the intact records of damaged files follow them. Returns
-    ``(dataset, ReadReport)``.
+    ``TFRecordDataset``, and the intact records of damaged files follow them. The dataset
+    knows its number of records (``tf.data`` cardinality), so Keras knows the steps of an
+    epoch. Returns ``(dataset, ReadReport)``.
     """
     report = ReadReport(list(files))
     intact_files = list(files)
     salvaged = []
+    report.records = sum(count_records(path) for path in files)
     if skip_corrupt:
         verified = verify_files(files, strict=False)
         report.skipped, report.damaged = verified.skipped, verified.damaged
+        report.records = sum(verified.intact.values())
         damaged_files = verified.damaged_files
         intact_files = [path for path in files if path not in damaged_files]
         salvaged = [slot.payload for path in damaged_files for slot in scan_file(path) if slot.damage is None]
@@ -48,15 +53,20 @@ def record_dataset(files, *, skip_corrupt=False, shuffle_files=False, seed=None)
     )
     if salvaged:
         dataset = dataset.concatenate(tf.data.Dataset.from_tensor_slices(tf.constant(salvaged, tf.string)))
-    return dataset, report
+    return dataset.apply(tf.data.experimental.assert_cardinality(report.records)), report
 
 
 def first_example(files):
     """The first intact record of ``files`` as a ``tf.train.Example`` (``None`` if there is none)."""
+    from google.protobuf.message import DecodeError
+
     for path in files:
-        for slot in scan_file(path):
+        for index, slot in enumerate(scan_file(path)):
             if slot.damage is None:
-                return tf.train.Example.FromString(slot.payload)
+                try:
+                    return tf.train.Example.FromString(slot.payload)
+                except DecodeError:
+                    raise TFRecordError(f"{path}: record {index} is not a tf.train.Example") from None
     return None
 
 
@@ -142,7 +152,8 @@ def record_kind(example):
         return "dense"
     if "sparse/values" in keys:
         return "sparse"
-    raise ValueError(f"records hold none of the known schemas (keys: {sorted(keys)})")
+    raise TFRecordError(f"records hold none of the known schemas (image/encoded or image/raw, tensor/values, "
+                        f"sparse/values); their keys: {sorted(keys)}")
 
 
 def record_shape(example):
@@ -166,7 +177,7 @@ def stream_records(pattern, *, batch_size=None, skip_corrupt=False, shuffle_file
     files = expand_glob(pattern)
     first = first_example(files)
     if first is None:
-        raise ValueError(f"{pattern}: no intact record to read")
+        raise TFRecordError(f"{pattern}: no intact record to read")
     records, report = record_dataset(files, skip_corrupt=skip_corrupt, shuffle_files=shuffle_files, seed=seed)
     dataset = records.batch(batch_size or DECODE_BATCH).map(batch_parser(first), num_parallel_calls=AUTOTUNE,
                                                              deterministic=True)

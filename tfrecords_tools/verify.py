@@ -1,6 +1,7 @@
 """Checking TFRecord files and naming the damaged records."""
 
 import glob as globlib
+import os
 from dataclasses import dataclass, field
 
 from tfrecords_tools.errors import TFRecordError
@@ -32,9 +33,16 @@ class VerifyReport:
         return len(self.damaged)
 
 
+#: Endings of the side files written beside shards (``labels.txt``, ``metrics.json``, ...),
+#: which a glob such as ``shards/*`` catches but which hold no records.
+SIDE_FILE_ENDINGS = (".txt", ".json", ".csv", ".md", ".png")
+
+
 def expand_glob(pattern):
-    """The sorted files matching a glob (or a comma-separated list of globs); a clear error if none."""
-    files = sorted({path for part in pattern.split(",") for path in globlib.glob(part.strip())})
+    """The sorted record files matching a glob (or a comma-separated list of globs), side files
+    (:data:`SIDE_FILE_ENDINGS`) and folders passed over; a clear error if none is left."""
+    files = sorted({path for part in pattern.split(",") for path in globlib.glob(part.strip())
+                    if os.path.isfile(path) and not path.lower().endswith(SIDE_FILE_ENDINGS)})
     if not files:
         raise TFRecordError(f"no TFRecord files match {pattern!r}")
     return files

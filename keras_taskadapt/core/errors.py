@@ -14,3 +14,8 @@ class TaskAdaptError(ValueError):
     def __init__(self, message, *, parameter=None):
         super().__init__(message)
         self.parameter = parameter
+
+
+class DamagedDataError(TaskAdaptError):
+    """A record or file of a data set that does not decode; the message names it. Reading
+    around damaged data (``skip_corrupt``) skips and counts it instead."""

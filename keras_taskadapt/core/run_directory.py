@@ -50,6 +50,19 @@ def plain_options(options):
             for key, value in dict(options).items() if plain(value)}
 
 
+def recorded_options(model_path):
+    """The options recorded in the ``config.json`` beside a model a run wrote (``{}`` without one)."""
+    import json
+
+    path = os.path.join(os.path.dirname(os.path.abspath(model_path)), "config.json")
+    try:
+        with open(path) as handle:
+            options = json.load(handle).get("options", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return options if isinstance(options, dict) else {}
+
+
 class RunDirectory:
     """The output folder of one command."""
 

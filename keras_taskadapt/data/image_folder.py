@@ -28,7 +28,7 @@ def _labelled_files(root, class_names):
 
 
 @SOURCES.register("folder:", help="folder:PATH, one sub-folder per class (optionally under train/ and test/)")
-def open_image_folder(path, *, image_shape=None, **_):
+def open_image_folder(path, *, image_shape=None, skip_corrupt=False, **_):
     if not os.path.isdir(path):
         raise TaskAdaptError(f"folder:{path}: no such directory")
     test_dir = next((os.path.join(path, d) for d in ("test", "val") if os.path.isdir(os.path.join(path, d))), None)
@@ -46,4 +46,4 @@ def open_image_folder(path, *, image_shape=None, **_):
         for label, name in enumerate(class_names):
             for index, file in enumerate(list_images(os.path.join(path, name))):
                 files["test" if index % HOLDOUT_EVERY == HOLDOUT_EVERY - 1 else "train"].append((file, label))
-    return files_source(f"folder:{path}", class_names, files, image_shape)
+    return files_source(f"folder:{path}", class_names, files, image_shape, skip_corrupt=skip_corrupt)

@@ -18,6 +18,9 @@ class ImageSource:
     stored as image files, gives ``(encoded bytes, label, filename)`` so conversions can keep
     the bytes as they are (``None`` for data sets held as arrays). ``sizes`` gives the number
     of examples per split where it is known without a pass over the data.
+    ``skipped_records`` counts damaged records or files left out, ``resized_images`` the images
+    stored at another size and resized to ``image_shape``; ``find_damage()``, where the source
+    can look, names the first damaged record or file (``None`` when there is none).
     """
 
     name: str
@@ -29,6 +32,8 @@ class ImageSource:
     sizes: dict
     encoded: Optional[Callable] = None
     skipped_records: int = 0
+    resized_images: int = 0
+    find_damage: Optional[Callable] = None
 
     def size(self, split):
         return self.sizes.get(split)

@@ -11,7 +11,7 @@ import sys
 
 from keras_taskadapt.data.source import ImageSource
 from keras_taskadapt.core.errors import TaskAdaptError
-from tfrecords_tools import TFRecordError, count_records, expand_glob
+from tfrecords_tools import TFRecordError, count_records, expand_glob, verify_files
 from tfrecords_tools.reader import batch_parser, first_example, record_dataset, record_kind, record_shape
 from keras_taskadapt.data.sources import SOURCES
 
@@ -49,9 +49,15 @@ def open_tfrecords(pattern, *, skip_corrupt=False, **_):
     by_split = split_files(files)
     if not by_split["train"] and not by_split["test"]:
         raise TaskAdaptError(f"tfrecord:{pattern}: name the shards train-* and test-* (or val-*) so the splits can be told apart")
-    first = first_example(files)
-    if first is None or record_kind(first) != "image":
-        raise TaskAdaptError(f"tfrecord:{pattern}: the files hold no intact image record")
+    try:
+        first = first_example(files)
+        kind = None if first is None else record_kind(first)
+    except TFRecordError as error:
+        raise TaskAdaptError(f"tfrecord:{pattern}: {error}", parameter="dataset") from None
+    if kind != "image":
+        raise TaskAdaptError(f"tfrecord:{pattern}: the files hold no intact image record "
+                             f"({'none is intact' if first is None else f'their records are {kind} tensors'})",
+                             parameter="dataset")
     skipped = {}
 
     def records(split):
@@ -75,5 +81,6 @@ def open_tfrecords(pattern, *, skip_corrupt=False, **_):
         records=records,
         decode_batch=batch_parser(first),
         sizes={split: sum(count_records(path) for path in paths) for split, paths in by_split.items() if paths},
+        find_damage=lambda: next((damage.describe() for damage in verify_files(files, strict=False).damaged), None),
     )
     return source

@@ -52,7 +52,7 @@ def read_listing(root):
 
 
 @SOURCES.register(NAME, help="tiny_imagenet, the CS231n tiny-imagenet-200 layout in --data-dir")
-def open_tiny_imagenet(argument="", *, data_dir, **_):
+def open_tiny_imagenet(argument="", *, data_dir, image_shape=None, skip_corrupt=False, **_):
     root = locate(data_dir)
     if root is None:
         download_and_extract(URL, data_dir, NAME)
@@ -60,4 +60,4 @@ def open_tiny_imagenet(argument="", *, data_dir, **_):
         if root is None:
             raise TaskAdaptError(f"{NAME}: the archive from {URL} holds no {FOLDER}/wnids.txt")
     wnids, files = read_listing(root)
-    return files_source(NAME, wnids, files, IMAGE_SHAPE)
+    return files_source(NAME, wnids, files, image_shape or IMAGE_SHAPE, skip_corrupt=skip_corrupt)

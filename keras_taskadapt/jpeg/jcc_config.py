@@ -32,7 +32,8 @@ class JccConfig:
 
     mode: str = "jcc"
     quality: Optional[int] = None
-    lam: float = 1e-3
+    init_quality: int = 50
+    lam: float = 1e-2
     lam1: float = 0.0
     c: float = 0.0
     scale: float = 10.0
@@ -45,7 +46,7 @@ class JccConfig:
     wrn_k: int = 10
     weight_decay: float = 1e-4
     learning_rate: float = 1e-3
-    jpeg_learning_rate: float = 1e-3
+    jpeg_learning_rate: float = 1e-2
 
     @classmethod
     def from_options(cls, options, **overrides):
@@ -62,6 +63,9 @@ class JccConfig:
                                  parameter="quality")
         if self.quality is not None and not 1 <= self.quality <= 100:
             raise TaskAdaptError(f"quality must be 1..100. Received: quality={self.quality}", parameter="quality")
+        if not 0 <= self.init_quality <= 100:
+            raise TaskAdaptError(f"the initial quality must be 0 (kernels of 1) or 1..100. Received: "
+                                 f"init_quality={self.init_quality}", parameter="init_quality")
         for name in ("lam", "lam1", "c"):
             if getattr(self, name) < 0:
                 raise TaskAdaptError(f"{name} must be >= 0. Received: {name}={getattr(self, name)}", parameter=name)
@@ -71,6 +75,14 @@ class JccConfig:
     @property
     def baseline(self):
         return self.mode == "baseline"
+
+    @property
+    def initial_tables(self):
+        """The tables the kernels start from: the baseline's quality; for JCC ``quality`` if given,
+        else the standard tables of ``init_quality`` (0: kernels of 1, section 2.3.5)."""
+        if self.baseline or self.quality is not None:
+            return self.quality
+        return self.init_quality or None
 
     def build(self, num_classes, input_shape):
         """The codec in front of the classifier, built so a backup can be restored into it."""
@@ -82,7 +94,7 @@ class JccConfig:
 
         dct = self.classifier == DCT_CLASSIFIER
         codec = (JpegEncoder if dct else JpegCodec)(
-            initial_tables=self.quality,
+            initial_tables=self.initial_tables,
             scale=1.0 if self.baseline else self.scale,
             learn_color=self.learn_color and not self.baseline,
             rate_penalty=None if self.baseline else QuantizationRate(self.lam, self.lam1, self.c),
@@ -113,7 +125,42 @@ class JccConfig:
     def run_keys(self):
         """The settings metrics.json repeats."""
         return {"mode": self.mode, "lambda": self.lam, "lambda1": self.lam1, "c": self.c, "quality": self.quality,
+                "initial_tables": "kernels of 1" if self.initial_tables is None else f"q{self.initial_tables}",
                 "scale": self.scale if not self.baseline else 1.0}
+
+
+#: Coefficients per 8x8 block in a DCT grid.
+BLOCK_COEFFICIENTS = 64
+
+
+def model_image_shape(classifier):
+    """(H, W, 3) of the images a JCC model takes, read from its classifier's input.
+
+    A pixel classifier gives it directly; a DCT-domain classifier gives 8 x its luma grid,
+    i.e. the MCU-padded size (images of that size encode to the same grids).
+    """
+    for tensor in classifier.inputs:
+        shape = tuple(tensor.shape[1:])
+        if None in shape:
+            continue
+        if shape[-1] == 3:
+            return shape
+        if shape[-1] == BLOCK_COEFFICIENTS and tensor.name == "y":
+            return (8 * shape[0], 8 * shape[1], 3)
+    raise TaskAdaptError("the JCC classifier does not fix the image size; give the image size",
+                         parameter="image_size")
+
+
+def check_input_shape(classifier, data, path):
+    """The data must have the images the JCC model at ``path`` takes, where the model fixes them."""
+    try:
+        shape = model_image_shape(classifier)
+    except TaskAdaptError:
+        return
+    if tuple(shape) != tuple(data.input_shape):
+        raise TaskAdaptError(f"{path} takes images of {tuple(shape)}, the data {data.source.name} has "
+                             f"{tuple(data.input_shape)}: name the model's data set (or resize the images)",
+                             parameter="dataset")
 
 
 def load_jcc_model(path):

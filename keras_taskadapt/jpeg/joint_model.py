@@ -54,6 +54,11 @@ class JointCompressionClassifier(PhaseScheduledModel):
         cycle = self.classifier_epochs + self.jpeg_epochs
         return "classifier" if epoch % cycle < self.classifier_epochs else "jpeg"
 
+    def optimizer_variables(self, name):
+        """The classifier's variables for ``optimizer``, the codec's for ``jpeg_optimizer``."""
+        part = self.classifier if name == "optimizer" else self.codec
+        return part.trainable_variables if part.built else []
+
     def set_phase(self, phase):
         if phase == "jpeg" and self.jpeg_optimizer is None:
             raise ValueError("the JPEG phase needs compile(jpeg_optimizer=...)")

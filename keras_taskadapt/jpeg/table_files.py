@@ -59,12 +59,16 @@ def read_cjpeg_qtables(path):
 
 
 def write_qtables_json(path, tables, **metadata):
-    """Write the tables and ``metadata`` (JSON-serializable values) as JSON."""
+    """Write the tables and ``metadata`` (JSON-serializable values) as JSON: ``tables`` as three
+    8x8 grids, and ``pillow_qtables`` as three flat lists of 64 values in natural row-major order,
+    the form Pillow's ``save(..., qtables=...)`` and libjpeg's ``jpeg_add_quant_table`` take."""
+    baseline = as_baseline_qtables(tables)
     document = {
         "format": JSON_FORMAT,
         "order": "natural row-major",
         "components": list(COMPONENT_NAMES),
-        "tables": as_baseline_qtables(tables).tolist(),
+        "tables": baseline.tolist(),
+        "pillow_qtables": [table.ravel().tolist() for table in baseline],
         **metadata,
     }
     return write_atomically(path, json.dumps(document, indent=1) + "\n")

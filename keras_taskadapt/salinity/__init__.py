@@ -20,7 +20,7 @@ from keras_taskadapt.salinity.antecedent import (FEATURES_PER_INPUT, WINDOW_DAYS
 from keras_taskadapt.salinity.catalog import CONFIGURATIONS, Configuration
 from keras_taskadapt.salinity.columns import (DEFAULT_INPUTS, DEFAULT_STATIONS, SEED_INPUTS,
                                               SEED_STATIONS)
-from keras_taskadapt.salinity.csv_reader import (MISSING_TARGET_SENTINEL, DailySeries,
+from keras_taskadapt.salinity.csv_reader import (MISSING_SENTINEL, DailySeries,
                                                  SalinityData, read_salinity_csv)
 from keras_taskadapt.salinity.emulator import output_scaling, physical_emulator
 from keras_taskadapt.salinity.evaluation import Evaluation, evaluate_emulator
@@ -41,7 +41,7 @@ __all__ = [
     "EmulatorScalings", "EmulatorSignature", "Evaluation", "LevenbergMarquardt",
     "EmulatorTraining", "evaluate_emulator", "mtl_network", "output_scaling", "physical_emulator",
     "read_signature", "recurrent_network", "residual_network", "stl_network", "train_emulator",
-    "DEFAULT_INPUTS", "DEFAULT_STATIONS", "FEATURES_PER_INPUT", "MISSING_TARGET_SENTINEL",
+    "DEFAULT_INPUTS", "DEFAULT_STATIONS", "FEATURES_PER_INPUT", "MISSING_SENTINEL",
     "RANGES", "SEED_INPUTS", "SEED_STATIONS", "WINDOW_DAYS", "DailySeries", "MinMaxScaling",
     "MinMaxUnscaling", "SalinityData", "Windows", "antecedent_weights", "case_split",
     "chronological_split", "make_windows", "masked_mse", "mse", "nmse", "nse", "percent_bias",

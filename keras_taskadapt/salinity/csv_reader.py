@@ -16,9 +16,11 @@ from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.salinity.columns import (CASE_COLUMN, DATE_COLUMN, DEFAULT_INPUTS,
                                               DEFAULT_STATIONS)
 
-MISSING_TARGET_SENTINEL = -2.0
-"""Value that DWR files use for a missing EC; read as NaN in the target columns only (inputs such
-as ``cu_total`` may legitimately be negative)."""
+MISSING_SENTINEL = -2.0
+"""The value DWR files use for a missing day, read as NaN in the input and the EC columns alike:
+a missing input drops the windows that hold it, a missing EC is masked out of the loss and the
+metrics. Inputs such as ``cu_total`` are often negative but never exactly -2 in the DSM2 files
+(0 of 68,571 days); a real value of exactly -2 would be read as missing."""
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,8 @@ def read_salinity_csv(paths, inputs=DEFAULT_INPUTS, stations=DEFAULT_STATIONS):
 
     ``paths``: a path or glob pattern, or a list of them. ``inputs`` and ``stations`` name the
     input and EC columns (defaults: the seed's seven inputs and twelve stations, see
-    :mod:`keras_taskadapt.salinity.columns`). Empty, NaN or ``-2`` EC values become NaN;
-    empty or NaN inputs stay NaN (windows holding them are dropped later).
+    :mod:`keras_taskadapt.salinity.columns`). Empty, NaN or ``-2`` values (:data:`MISSING_SENTINEL`)
+    become NaN, in inputs and EC alike (windows holding a missing input are dropped later).
 
     Raises :class:`TaskAdaptError` naming the file (and column) for a missing file, an unknown
     column, a non-numeric value, or dates that are unparsable, unsorted or not daily.
@@ -111,7 +113,8 @@ def _read_file(path, inputs, stations):
     values = {column: _numeric(frame[column], path, column) for column in {*inputs, *stations}}
     input_values = np.stack([values[c] for c in inputs], axis=1)
     target_values = np.stack([values[c] for c in stations], axis=1)
-    target_values[target_values == MISSING_TARGET_SENTINEL] = np.nan
+    input_values[input_values == MISSING_SENTINEL] = np.nan
+    target_values[target_values == MISSING_SENTINEL] = np.nan
     dates = _dates(frame[DATE_COLUMN], path)
     cases = (frame[CASE_COLUMN].astype(str).to_numpy() if CASE_COLUMN in frame
              else np.full(len(frame), Path(path).stem))

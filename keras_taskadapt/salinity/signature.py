@@ -39,6 +39,25 @@ def read_signature(model, path="the model"):
                          f"columns); train one with `keras-taskadapt train salinity`", parameter="model")
 
 
+def emulator_contract(model):
+    """What a served emulator takes and gives (``None`` for a model that is no emulator)."""
+    signature = next((layer for layer in getattr(model, "layers", []) if isinstance(layer, EmulatorSignature)), None)
+    if signature is None:
+        return None
+    days = model.input.shape[1]
+    return {
+        "input": f"windows: float32 (N, {days}, {len(signature.inputs)}), the raw daily values of the {days} days "
+                 f"n-{days - 1} .. n, oldest first, one column per input in the order of 'inputs', in the units "
+                 "of the training files (no scaling: the model scales inside)",
+        "inputs": list(signature.inputs),
+        "output": f"EC (N, {len(signature.stations)}) in physical units on day n + lead, one column per station "
+                  "in the order of 'stations'",
+        "stations": list(signature.stations),
+        "lead": signature.lead,
+        "window_days": days,
+    }
+
+
 def load_emulator(path):
     """``(emulator, its signature)`` of the ``.keras`` file at ``path``; one
     :class:`TaskAdaptError` for a missing file, a file Keras cannot read and a model of another task."""

@@ -60,7 +60,7 @@ def train(options):
 
 def add_evaluate_arguments(parser):
     parser.add_argument("--model", required=True, help="a .keras model written by train")
-    add_data_options(parser)
+    add_data_options(parser, default=None)
     add_output_options(parser)
 
 
@@ -75,7 +75,7 @@ def evaluate(options):
     from keras_taskadapt.experiment import data_bookkeeping
 
     model = load_model(options.model, keras.Model)
-    data = open_image_data(**data_arguments(options), batch_size=options.batch_size)
+    data = open_image_data(**data_arguments(options, model=options.model), batch_size=options.batch_size)
     run = RunDirectory(options.out)
     metrics = {**classifier_metrics(model, data.test), **data_bookkeeping(data.source),
                "model": os.path.abspath(options.model)}

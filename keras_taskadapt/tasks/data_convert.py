@@ -16,8 +16,7 @@ def add_arguments(parser):
 
 @command("data", "convert", "write a data set as sharded TFRecords", add_arguments)
 def run(args):
-    import keras
-
+    from keras_taskadapt.core.progress import Progress
     from keras_taskadapt.data import open_dataset
     from keras_taskadapt.data.splits import canonical_split
     from keras_taskadapt.core.files import write_json
@@ -27,9 +26,9 @@ def run(args):
     run_dir = RunDirectory(args.out)
     source = open_dataset(args.dataset, data_dir=args.data_dir, skip_corrupt=args.skip_corrupt)
     splits = [canonical_split(split) for split in args.splits]
-    bars = {split: keras.utils.Progbar(source.size(split), unit_name="record") for split in splits}
+    bars = {split: Progress(source.size(split), f"{split} split", "records") for split in splits}
     counts = convert_source(source, run_dir.path, args.format, args.shards, splits,
-                            progress=lambda split, count: bars[split].update(count) if count % 500 == 0 else None)
+                            progress=lambda split, count: bars[split].update(count))
     write_json(run_dir.file("metrics.json"), {
         **{f"{split}_records": count for split, count in counts.items()},
         "format": args.format, "shards": args.shards, "skipped_records": source.skipped_records,

@@ -18,15 +18,15 @@ def add_arguments(parser):
 @command("export", "jcc-sensor", "JCC encoder as a TFLite sensor model: images -> quantized DCT coefficients",
          add_arguments)
 def run(options):
-    from export.jcc_sensor import export_jcc_sensor, sensor_image_shape
+    from export.jcc_sensor import export_jcc_sensor
     from keras_taskadapt.data import open_image_data
-    from keras_taskadapt.jpeg.jcc_config import load_jcc_model
+    from keras_taskadapt.jpeg.jcc_config import load_jcc_model, model_image_shape
 
     model = load_jcc_model(options.model)
-    image_shape = (*options.image_size, 3) if options.image_size else sensor_image_shape(model.classifier)
+    image_shape = (*options.image_size, 3) if options.image_size else model_image_shape(model.classifier)
     batch = None
-    if options.dataset is not None:
-        batch, _ = open_image_data(**data_arguments(options), batch_size=options.batch_size).first_examples(
-            "test", options.batch_size)
+    arguments = data_arguments(options, model=options.model, required=False)
+    if arguments is not None:
+        batch, _ = open_image_data(**arguments, batch_size=options.batch_size).first_examples("test", options.batch_size)
     report = export_jcc_sensor(model, options.out, image_shape=image_shape, batch=batch, force=options.force)
     print(report.summary_line("JCC sensor (TFLite float)"))

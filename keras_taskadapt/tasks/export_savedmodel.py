@@ -16,7 +16,9 @@ def run(options):
 
     from export import export_savedmodel
     from keras_taskadapt.core.keras_file import load_model
+    from keras_taskadapt.salinity.signature import emulator_contract
 
-    report = export_savedmodel(load_model(options.model, keras.Model), options.out, force=options.force)
+    model = load_model(options.model, keras.Model)
+    report = export_savedmodel(model, options.out, force=options.force, contract=emulator_contract(model))
     print(f"SavedModel in {options.out}: {report.size_bytes} bytes, "
           f"{report.latency_ms_per_input:.2f} ms per input, max |diff| {report.parity['max_abs_diff']:.2e}")

@@ -54,10 +54,8 @@ def run(options):
     from keras_taskadapt.hierarchical.model_setup import load_hierarchical
 
     model = load_hierarchical(options.model)
-    if options.dataset is None:
-        raise TaskAdaptError("the export fits the range coder (and int8 calibration, QAT and --scale) on training "
-                             "images: give the model's data set", parameter="dataset")
-    data = open_image_data(**data_arguments(options), batch_size=options.batch_size, seed=options.seed)
+    data = open_image_data(**data_arguments(options, model=options.model), batch_size=options.batch_size,
+                           seed=options.seed)
     shape = tuple(model.encoder.input.shape[1:])
     if tuple(data.input_shape) != shape:
         raise TaskAdaptError(f"the model takes images of {shape}, the data has {tuple(data.input_shape)} "

@@ -31,8 +31,9 @@ def run(options):
 
     model = load_model(options.model, keras.Model)
     representative = batch = None
-    if options.dataset is not None:
-        data = open_image_data(**data_arguments(options), batch_size=options.batch_size)
+    arguments = data_arguments(options, model=options.model, required=options.mode == "int8")
+    if arguments is not None:
+        data = open_image_data(**arguments, batch_size=options.batch_size)
         batch, _ = data.first_examples("test", options.batch_size)
         representative = representative_data(data.train, options.representative_batches)
     report = export_tflite(model, options.out, mode=options.mode, representative=representative, batch=batch,

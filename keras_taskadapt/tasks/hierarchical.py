@@ -288,7 +288,7 @@ def add_distortion_options(parser):
 
 def add_evaluate_arguments(parser):
     parser.add_argument("--model", required=True, help="a model.keras written by train hierarchical")
-    add_data_options(parser)
+    add_data_options(parser, default=None)
     add_output_options(parser)
     add_rate_options(parser)
     add_distortion_options(parser)
@@ -320,7 +320,7 @@ def evaluate(options):
     model = load_hierarchical(options.model)
     init_architecture(argparse.Namespace(**{**vars(options), "architecture": None}), model)
     run = RunDirectory(options.out)
-    data = open_image_data(**data_arguments(options), batch_size=options.batch_size)
+    data = open_image_data(**data_arguments(options, model=options.model), batch_size=options.batch_size)
     shape = tuple(model.encoder.input.shape[1:])
     if tuple(data.input_shape) != shape:
         raise TaskAdaptError(f"the model takes images of {shape}, the data has {tuple(data.input_shape)} "

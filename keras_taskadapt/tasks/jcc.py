@@ -35,17 +35,19 @@ def add_jcc_options(parser):
     group.add_argument("--mode", choices=MODES, default="jcc",
                        help="jcc: learn the tables with the classifier; baseline: fixed standard tables")
     group.add_argument("--quality", type=int, default=None,
-                       help="standard-table quality 1..100 (baseline tables; JCC starts from it if given, "
-                            "else from kernels of 1)")
-    group.add_argument("--lam", type=non_negative, default=1e-3, help="lambda, weight of L_Quan (default: 1e-3)")
+                       help="standard-table quality 1..100: the baseline's tables (JCC starts from them if given)")
+    group.add_argument("--init-quality", type=int, default=50,
+                       help="JCC: start the kernels from the standard tables of this quality, as the seed starts "
+                            "from meaningful tables; 0 starts from kernels of 1 (section 2.3.5) (default: 50)")
+    group.add_argument("--lam", type=non_negative, default=1e-2, help="lambda, weight of L_Quan (default: 1e-2)")
     group.add_argument("--lam1", type=non_negative, default=0.0, help="lambda1, weight of sum |q| (default: 0)")
     group.add_argument("--c", type=non_negative, default=0.0, help="c, the free squared magnitude of q (default: 0)")
     group.add_argument("--scale", type=positive, default=10.0,
                        help="S of section 2.3.1: DCT coefficients are divided by S (default: 10, the seed's CIFAR-10)")
     group.add_argument("--classifier-epochs", type=count, default=2, help="classifier epochs per alternation (2)")
     group.add_argument("--jpeg-epochs", type=count, default=1, help="JPEG-layer epochs per alternation (1)")
-    group.add_argument("--jpeg-learning-rate", type=positive, default=1e-3,
-                       help="peak learning rate of the JPEG layers (default: 1e-3)")
+    group.add_argument("--jpeg-learning-rate", type=positive, default=1e-2,
+                       help="peak learning rate of the JPEG layers (default: 1e-2)")
     group.add_argument("--learn-color", action="store_true", help="also train the colour transform (2.4.3)")
     group.add_argument("--classifier", choices=classifier_names(), default="resnet20",
                        help="resnet20 (CIFAR ResNet, CPU-sized; fig. 2.4 uses resnet50), resnet50, "
@@ -63,7 +65,7 @@ def add_jcc_options(parser):
 def add_train_arguments(parser):
     add_data_options(parser)
     add_run_options(parser)
-    add_training_options(parser, epochs=6, learning_rate=1e-3)
+    add_training_options(parser, epochs=7, learning_rate=1e-3)
     add_jcc_options(parser)
 
 
@@ -109,7 +111,7 @@ def train(options):
 
 def add_evaluate_arguments(parser):
     parser.add_argument("--model", required=True, help="a .keras JCC model written by train jcc")
-    add_data_options(parser)
+    add_data_options(parser, default=None)
     add_output_options(parser)
     parser.add_argument("--eval-examples", type=count, default=None, help="score only the first N test images")
 
@@ -118,10 +120,11 @@ def add_evaluate_arguments(parser):
 def evaluate(options):
     from keras_taskadapt.core.run_directory import RunDirectory
     from keras_taskadapt.data import open_image_data
-    from keras_taskadapt.jpeg.jcc_config import load_jcc_model, real_jpeg_metrics, summary_line
+    from keras_taskadapt.jpeg.jcc_config import check_input_shape, load_jcc_model, real_jpeg_metrics, summary_line
 
     model = load_jcc_model(options.model)
-    data = open_image_data(**data_arguments(options), batch_size=options.batch_size)
+    data = open_image_data(**data_arguments(options, model=options.model), batch_size=options.batch_size)
+    check_input_shape(model.classifier, data, options.model)
     run = RunDirectory(options.out)
     metrics = {**real_jpeg_metrics(model, data.test, options.eval_examples), "dataset": data.source.name,
                "model": os.path.abspath(options.model)}

@@ -27,10 +27,12 @@ non_negative = _number(float, "a number", lambda value: value >= 0, "0 or more")
 
 
 def add_data_options(parser, default="sklearn_digits", batch_size=128):
+    """The data options; ``default=None``: the data set recorded with ``--model``."""
     from keras_taskadapt.data import describe_specs
 
     group = parser.add_argument_group("data")
-    group.add_argument("--dataset", default=default, help=f"{describe_specs()} (default: {default})")
+    shown = default or "the data set recorded in the config.json beside --model"
+    group.add_argument("--dataset", default=default, help=f"{describe_specs()} (default: {shown})")
     group.add_argument("--data-dir", default=None,
                        help="where local copies live or downloads go (default: $KERAS_TASKADAPT_DATA "
                             "or ~/.keras-taskadapt/datasets)")
@@ -41,10 +43,28 @@ def add_data_options(parser, default="sklearn_digits", batch_size=128):
     group.add_argument("--batch-size", type=count, default=batch_size, help=f"global batch size (default: {batch_size})")
 
 
-def data_arguments(options):
-    """The keyword arguments of :func:`~keras_taskadapt.data.open_image_data` that name the data."""
-    return {"spec": options.dataset, "data_dir": options.data_dir, "image_size": options.image_size,
-            "skip_corrupt": options.skip_corrupt}
+def data_arguments(options, model=None, required=True):
+    """The keyword arguments of :func:`~keras_taskadapt.data.open_image_data` that name the data.
+
+    Without ``--dataset``, the data set recorded in the ``config.json`` beside ``model`` (the run
+    that trained it), with its ``--data-dir`` and ``--image-size`` unless given; without either,
+    an error, or ``None`` when the data are not ``required``.
+    """
+    from keras_taskadapt.core.errors import TaskAdaptError
+    from keras_taskadapt.core.run_directory import recorded_options
+
+    spec, data_dir, image_size = options.dataset, options.data_dir, options.image_size
+    if spec is None and model is not None:
+        recorded = recorded_options(model)
+        spec = recorded.get("dataset")
+        data_dir = data_dir or recorded.get("data_dir")
+        image_size = image_size or recorded.get("image_size")
+    if spec is None:
+        if not required:
+            return None
+        raise TaskAdaptError("the model's folder records no data set (no config.json of the run that trained it): "
+                             "name the data set", parameter="dataset")
+    return {"spec": spec, "data_dir": data_dir, "image_size": image_size, "skip_corrupt": options.skip_corrupt}
 
 
 def add_output_options(parser):

@@ -50,7 +50,7 @@ def add_power_arguments(parser):
     parser.add_argument("--split", choices=SPLITS, default="test",
                         help="split the scores are computed on (figure 3.5: test; default: test)")
     parser.add_argument("--examples", type=count, default=None, help="score on the first N images only (default: all)")
-    add_data_options(parser)
+    add_data_options(parser, default=None)
     add_output_options(parser)
 
 
@@ -77,7 +77,7 @@ def evaluate_power(options):
             raise TaskAdaptError(f"two models are labelled {label!r}; name them with --label")
         models[label], paths[label] = model, path
     run = RunDirectory(options.out)
-    data = open_image_data(**data_arguments(options), batch_size=options.batch_size)
+    data = open_image_data(**data_arguments(options, model=options.model[0]), batch_size=options.batch_size)
     batches = first_examples(data.plain_train if options.split == "train" else data.test, options.examples,
                              options.batch_size)
     curves = {}
@@ -116,7 +116,7 @@ def add_prune_arguments(parser):
     group.add_argument("--learning-rate", type=positive, default=1e-3, help="Adam learning rate (default: 1e-3)")
     group.add_argument("--steps-per-epoch", type=count, default=None, help="cap the steps of each epoch")
     group.add_argument("--no-augment", dest="augment", action="store_false", help="switch off random crop and flip")
-    add_data_options(parser)
+    add_data_options(parser, default=None)
     add_run_options(parser)
 
 
@@ -167,8 +167,8 @@ def train_prune(options):
 
     metrics = run_training(
         RunSettings.from_options(options),
-        open_data=lambda: open_image_data(**data_arguments(options), batch_size=options.batch_size,
-                                          train_batch_size=options.batch_size, seed=options.seed,
+        open_data=lambda: open_image_data(**data_arguments(options, model=options.model),
+                                          batch_size=options.batch_size, train_batch_size=options.batch_size, seed=options.seed,
                                           augment=options.augment, steps_per_epoch=options.steps_per_epoch),
         build=build,
         evaluate=evaluate,
