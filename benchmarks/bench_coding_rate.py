@@ -1,125 +1,66 @@
 """LDR / MCR^2 loss, forward + backward, against the official PyTorch MCR^2 loss (issue 4).
 
-    python benchmarks/bench_coding_rate.py [--m 1000] [--d 128] [--classes 10] [--repeats 30]
+    git clone https://github.com/Ma-Lab-Berkeley/MCR2 /path/to/MCR2
+    python benchmarks/bench_coding_rate.py --official-repo /path/to/MCR2 [--m 1000] [--d 128] [--classes 10]
 
 Times, on the same inputs in one run, the gradient of the loss with respect to the codes Z
 (m x d) for K classes:
 
 * ``keras-taskadapt``: :class:`keras_taskadapt.losses.CodingRateReduction` inside a
   ``tf.function`` (float32; it L2-normalises Z itself).
-* ``official``: a faithful re-implementation in torch of ``MaximalCodingRateReduction`` from
-  the official MCR^2 ``loss.py`` (Ma-Lab-Berkeley/MCR2, first published as ryanchankh/mcr2)
-  with ``gam1 = gam2 = 1, eps = 0.5``, and of ``label_to_membership`` from its
-  ``train_func.py``. Its ``forward`` builds the dense (K, m, m) membership matrices from the
-  labels, computes the empirical and the "theoretical" rates with ``torch.logdet`` of d x d
-  matrices formed as ``W Pi_j W^T`` and returns the empirical loss. The only change is that
-  ``.cuda()`` is dropped so it runs on the CPU.
-* ``official, math only``: the same torch math with the membership matrices built once
+* ``official``: ``MaximalCodingRateReduction`` of the official MCR^2 ``loss.py``, imported from
+  the checkout given with ``--official-repo`` (nothing of it is copied into this project), with
+  ``gam1 = gam2 = 1, eps = 0.5``. Its ``forward`` builds the dense (K, m, m) membership matrices
+  from the labels (``train_func.label_to_membership``), computes the empirical and the
+  "theoretical" rates with ``torch.logdet`` of d x d matrices formed as ``W Pi_j W^T`` and
+  returns the empirical loss. Two things are arranged so it runs here: ``loss.py`` imports its
+  ``train_func`` module, which imports OpenCV, torchvision and the clustering code of the
+  training scripts, so only the two functions ``loss.py`` uses (``label_to_membership`` and
+  ``one_hot``) are compiled from the checkout's ``train_func.py`` into the module it gets; and
+  the checkout's ``.cuda()`` calls return the tensor itself on a machine without a GPU.
+* ``official, math only``: the same torch methods with the membership matrices built once
   outside the timed region and only the empirical terms (what backward needs): the
   official method with its Python overhead removed.
 
-The official ``eps`` is our ``eps ** 2``, so the values agree (printed as a check).
-torch is a benchmark-only requirement (``pip install torch``), not a package dependency.
+Without ``--official-repo`` (or with a path that holds no ``loss.py``) the official rows are
+skipped with a line saying how to get the code. The official ``eps`` is our ``eps ** 2``, so
+the values agree (printed as a check). torch is a benchmark-only requirement
+(``pip install torch``), not a package dependency.
 """
 import argparse
+import ast
+import importlib.util
 import math
 import os
+import sys
 import time
+import types
 
 import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-
-def one_hot(x, K):
-    """train_func.one_hot of the official code."""
-    return np.array(x[:, None] == np.arange(K)[None, :], dtype=int)
+OFFICIAL_FUNCTIONS = ("one_hot", "label_to_membership")
 
 
-def label_to_membership(targets, num_classes=None):
-    """train_func.label_to_membership of the official code: Pi, shape (K, m, m)."""
-    targets = one_hot(targets, num_classes)
-    num_samples, num_classes = targets.shape
-    Pi = np.zeros(shape=(num_classes, num_samples, num_samples))
-    for j in range(len(targets)):
-        k = np.argmax(targets[j])
-        Pi[k, j, j] = 1.0
-    return Pi
-
-
-def official_loss_class():
-    """loss.MaximalCodingRateReduction of the official code (``.cuda()`` dropped)."""
+def official_loss_module(repo):
+    """The checkout's ``loss`` module (module docstring for what is arranged so it imports)."""
     import torch
 
-    class MaximalCodingRateReduction(torch.nn.Module):
-        def __init__(self, gam1=1.0, gam2=1.0, eps=0.01):
-            super().__init__()
-            self.gam1 = gam1
-            self.gam2 = gam2
-            self.eps = eps
-
-        def compute_discrimn_loss_empirical(self, W):
-            """Empirical Discriminative Loss."""
-            p, m = W.shape
-            I = torch.eye(p)
-            scalar = p / (m * self.eps)
-            logdet = torch.logdet(I + self.gam1 * scalar * W.matmul(W.T))
-            return logdet / 2.0
-
-        def compute_compress_loss_empirical(self, W, Pi):
-            """Empirical Compressive Loss."""
-            p, m = W.shape
-            k, _, _ = Pi.shape
-            I = torch.eye(p)
-            compress_loss = 0.0
-            for j in range(k):
-                trPi = torch.trace(Pi[j]) + 1e-8
-                scalar = p / (trPi * self.eps)
-                log_det = torch.logdet(I + scalar * W.matmul(Pi[j]).matmul(W.T))
-                compress_loss += log_det * trPi / m
-            return compress_loss / 2.0
-
-        def compute_discrimn_loss_theoretical(self, W):
-            """Theoretical Discriminative Loss."""
-            p, m = W.shape
-            I = torch.eye(p)
-            scalar = p / (m * self.eps)
-            logdet = torch.logdet(I + scalar * W.matmul(W.T))
-            return logdet / 2.0
-
-        def compute_compress_loss_theoretical(self, W, Pi):
-            """Theoretical Compressive Loss."""
-            p, m = W.shape
-            k, _, _ = Pi.shape
-            I = torch.eye(p)
-            compress_loss = 0.0
-            for j in range(k):
-                trPi = torch.trace(Pi[j]) + 1e-8
-                scalar = p / (trPi * self.eps)
-                log_det = torch.logdet(I + scalar * W.matmul(Pi[j]).matmul(W.T))
-                compress_loss += trPi / (2 * m) * log_det
-            return compress_loss
-
-        def forward(self, X, Y, num_classes=None):
-            if num_classes is None:
-                num_classes = Y.max() + 1
-            W = X.T
-            Pi = label_to_membership(Y.numpy(), num_classes)
-            Pi = torch.tensor(Pi, dtype=torch.float32)
-
-            discrimn_loss_empi = self.compute_discrimn_loss_empirical(W)
-            compress_loss_empi = self.compute_compress_loss_empirical(W, Pi)
-            discrimn_loss_theo = self.compute_discrimn_loss_theoretical(W)
-            compress_loss_theo = self.compute_compress_loss_theoretical(W, Pi)
-
-            total_loss_empi = self.gam2 * -discrimn_loss_empi + compress_loss_empi
-            return (
-                total_loss_empi,
-                [discrimn_loss_empi.item(), compress_loss_empi.item()],
-                [discrimn_loss_theo.item(), compress_loss_theo.item()],
-            )
-
-    return MaximalCodingRateReduction
+    source = os.path.join(repo, "train_func.py")
+    tree = ast.parse(open(source).read(), source)
+    train_func = types.ModuleType("train_func")
+    train_func.__dict__["np"] = np
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in OFFICIAL_FUNCTIONS]
+    exec(compile(ast.Module(body=functions, type_ignores=[]), source, "exec"), train_func.__dict__)
+    sys.modules["train_func"] = train_func
+    sys.path.insert(0, repo)  # loss.py also imports the checkout's utils
+    if not torch.cuda.is_available():
+        torch.Tensor.cuda = lambda tensor, *args, **kwargs: tensor
+    spec = importlib.util.spec_from_file_location("mcr2_loss", os.path.join(repo, "loss.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def time_ms(steps, repeats, warmup=3):
@@ -143,6 +84,8 @@ def main():
     parser.add_argument("--d", type=int, default=128, help="code dimension")
     parser.add_argument("--classes", type=int, default=10, help="number of classes K")
     parser.add_argument("--repeats", type=int, default=30, help="timed repetitions")
+    parser.add_argument("--official-repo", default=None,
+                        help="a checkout of https://github.com/Ma-Lab-Berkeley/MCR2 (its loss.py is imported)")
     args = parser.parse_args()
     try:
         import torch
@@ -172,16 +115,38 @@ def main():
         loss, grad = ours_step(z_tf, y_tf)
         return float(loss), grad.numpy()
 
-    official = official_loss_class()(gam1=1.0, gam2=1.0, eps=official_eps)
+    steps = {"keras-taskadapt CodingRateReduction": run_ours}
+    print(f"m={args.m} d={args.d} K={args.classes}; TF {tf.__version__}, "
+          f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
+          f"{os.cpu_count()} CPUs, {args.repeats} repeats")
+    if args.official_repo and os.path.isfile(os.path.join(args.official_repo, "loss.py")):
+        steps.update(official_steps(official_loss_module(args.official_repo), codes, labels, args.classes,
+                                    official_eps, run_ours))
+    else:
+        print("official rows skipped: clone https://github.com/Ma-Lab-Berkeley/MCR2 and pass --official-repo PATH")
+    timings = time_ms(steps, args.repeats)
+    ours_median, ours_min = timings["keras-taskadapt CodingRateReduction"]
+    print(f"{'forward + backward':38s} {'median ms':>10s} {'min ms':>8s} "
+          f"{'ours faster (median, min)':>26s}")
+    for name, (median, minimum) in timings.items():
+        print(f"{name:38s} {median:10.2f} {minimum:8.2f} "
+              f"{median / ours_median:17.1f}x {minimum / ours_min:6.1f}x")
+
+
+def official_steps(loss_module, codes, labels, classes, official_eps, run_ours):
+    """The timed steps of the official loss, after checking that its value and gradient agree with ours."""
+    import torch
+
+    official = loss_module.MaximalCodingRateReduction(gam1=1.0, gam2=1.0, eps=official_eps)
     y_torch = torch.from_numpy(labels)
 
     def run_official():
         z = torch.tensor(codes, requires_grad=True)
-        loss = official(z, y_torch, num_classes=args.classes)[0]
+        loss = official(z, y_torch, num_classes=classes)[0]
         loss.backward()
         return loss.item(), z.grad.numpy()
 
-    pi = torch.tensor(label_to_membership(labels, args.classes), dtype=torch.float32)
+    pi = torch.tensor(sys.modules["train_func"].label_to_membership(labels, classes), dtype=torch.float32)
 
     def run_official_math():
         z = torch.tensor(codes, requires_grad=True)
@@ -196,25 +161,10 @@ def main():
     # the radial part of every row removed.
     grad_b -= np.sum(grad_b * codes, axis=1, keepdims=True) * codes
     grad_gap = np.abs(grad_a - grad_b).max() / np.abs(grad_b).max()
-    print(f"m={args.m} d={args.d} K={args.classes}; TF {tf.__version__}, "
-          f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
-          f"{os.cpu_count()} CPUs, {args.repeats} repeats")
     print(f"loss: keras-taskadapt {loss_a:.6f}, official {loss_b:.6f}; "
           f"max gradient gap / max |gradient| = {grad_gap:.1e}")
-    timings = time_ms(
-        {
-            "keras-taskadapt CodingRateReduction": run_ours,
-            "official MaximalCodingRateReduction": run_official,
-            "official, math only (Pi prebuilt)": run_official_math,
-        },
-        args.repeats,
-    )
-    ours_median, ours_min = timings["keras-taskadapt CodingRateReduction"]
-    print(f"{'forward + backward':38s} {'median ms':>10s} {'min ms':>8s} "
-          f"{'ours faster (median, min)':>26s}")
-    for name, (median, minimum) in timings.items():
-        print(f"{name:38s} {median:10.2f} {minimum:8.2f} "
-              f"{median / ours_median:17.1f}x {minimum / ours_min:6.1f}x")
+    return {"official MaximalCodingRateReduction": run_official, "official, math only (Pi prebuilt)": run_official_math}
+
 
 if __name__ == "__main__":
     main()

@@ -71,8 +71,8 @@ def main():
 
     import keras
 
-    from keras_taskadapt.experiment import seed_everything
     from keras_taskadapt.core.run_directory import RunDirectory
+    from keras_taskadapt.experiment import seed_everything
     from keras_taskadapt.salinity import make_windows, random_split, read_salinity_csv
     from keras_taskadapt.salinity.catalog import CONFIGURATIONS
     from keras_taskadapt.salinity.evaluation import evaluate_emulator

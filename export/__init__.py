@@ -20,8 +20,8 @@ input on this CPU and the parity against the Keras model.
 from export.artifact import ArtifactReport, staged_artifact
 from export.jcc_sensor import export_jcc_sensor, jcc_sensor_model
 from export.litert_runner import LiteRTModel
-from export.qtables import export_qtables
 from export.qat import quantization_aware_sensor, tf_keras_twin
+from export.qtables import export_qtables
 from export.savedmodel import export_savedmodel
 from export.split_autoencoder import (
     SENSOR_MODES,

@@ -25,7 +25,8 @@ class _OneLineErrors(argparse.ArgumentParser):
 #: oneDNN notice, the search for CUDA on a machine without it, absl's start-up warning.
 START_UP_NOISE = ("All log messages before absl::InitializeLog()", "oneDNN custom operations are on",
                   "Could not find cuda drivers", "failed call to cuInit", "Unable to register cu",
-                  "TF-TRT Warning", "computation placer already registered", "This TensorFlow binary is optimized")
+                  "TF-TRT Warning", "computation placer already registered", "This TensorFlow binary is optimized",
+                  "To enable the following instructions")
 
 
 def import_tensorflow_quietly():

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_taskadapt.data import load_dataset, open_dataset
 from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.data import load_dataset, open_dataset
 
 
 def _all(dataset):

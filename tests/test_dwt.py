@@ -6,7 +6,7 @@ import pywt
 keras = pytest.importorskip("keras")
 
 from keras_taskadapt.core.errors import TaskAdaptError  # noqa: E402
-from keras_taskadapt.hierarchical.transforms import SUBBANDS, DWT2D, InverseDWT2D  # noqa: E402
+from keras_taskadapt.hierarchical.transforms import DWT2D, SUBBANDS, InverseDWT2D  # noqa: E402
 
 WAVELETS = ["haar", "bior2.2", "bior4.4"]
 SIZES = [(32, 32), (64, 48), (2, 4), (6, 10)]  # the last two wrap the periodic pad around

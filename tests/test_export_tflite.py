@@ -11,10 +11,10 @@ import tensorflow as tf
 from conftest import shared_path
 
 from export import LiteRTModel, export_tflite, jcc_sensor_model, representative_data
-from keras_taskadapt.core.keras_file import load_model, modules_named
 from keras_taskadapt.cli import main
-from keras_taskadapt.data import load_dataset
 from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.core.keras_file import load_model, modules_named
+from keras_taskadapt.data import load_dataset
 from keras_taskadapt.jpeg import JointCompressionClassifier, JpegCodec
 from keras_taskadapt.models import cifar_resnet
 

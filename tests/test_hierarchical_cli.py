@@ -31,7 +31,9 @@ def test_train_writes_the_run_folder_and_the_rate_metrics(duphil_run):
     assert KEYS <= set(metrics) and metrics["training"] == "duphil" and metrics["epochs"] == 2
     assert metrics["latent_dim"] == 8 and 0.0 <= metrics["accuracy"] <= 1.0
     assert metrics["bpp"] == pytest.approx(metrics["bits_per_image"] / (16 * 16))
-    assert metrics["bits_per_image"] * metrics["test_examples"] % 32 == 0  # whole 32-bit words
+    assert metrics["amortised_bits_per_image"] * metrics["test_examples"] % 32 == 0  # one stream of 32-bit words
+    assert round(metrics["bits_per_image"] * metrics["test_examples"]) % 8 == 0  # per-image streams of whole bytes
+    assert metrics["bits_per_image"] > metrics["amortised_bits_per_image"]
     assert metrics["params"] > metrics["encoder_params"] > 0 and metrics["flops"] > metrics["encoder_flops"] > 0
     with open(duphil_run / "history.csv") as handle:
         rows = list(csv.DictReader(handle))
@@ -45,6 +47,15 @@ def test_train_writes_the_run_folder_and_the_rate_metrics(duphil_run):
     assert [float(row["scale"]) for row in rows] == [0.5, 4.0]
     assert float(rows[0]["total_entropy_bits"]) > float(rows[1]["total_entropy_bits"])
     assert LatentEntropyCoder.load(duphil_run / "entropy_coder.npz").latent_dim == 8
+
+
+def test_export_fits_the_coder_on_the_data_set_recorded_with_the_model(duphil_run, tmp_path):
+    out = tmp_path / "deploy"
+    assert main(["export", "split-ae", "--model", str(duphil_run / "model.keras"), "--out", str(out),
+                 "--train-examples", "300", "--report-images", "50"]) == 0
+    assert (out / "entropy_coder.npz").is_file()
+    report = json.loads((out / "sensor.tflite.report.json").read_text())
+    assert report["rate"]["images"] == 50 and report["rate"]["bits_per_image"] >= 8  # at least the header
 
 
 def test_evaluate_and_truncated_fine_tuning_of_the_trained_model(duphil_run, tmp_path):

@@ -6,18 +6,17 @@ from scipy.stats import norm
 
 from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.hierarchical.latent import (
-    LatentEntropyCoder,
-    bits_of_stream,
-    entries_to_keep,
-    entropy_accuracy_curve,
     FORMAT_VERSION,
+    LatentEntropyCoder,
     SplitCodec,
+    bits_of_stream,
     decode_image_stream,
     decode_streams,
     encode_image_stream,
+    entries_to_keep,
+    entropy_accuracy_curve,
     entropy_scaled_steps,
     entry_entropies,
-    latent_symbols,
     rounded_gaussian_entropy,
     total_entropy_bits,
     truncate_latent,

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from keras_taskadapt.cli import main
+from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.data import load_dataset, open_dataset
 from keras_taskadapt.data.imbalance import class_indices, group_accuracies, imbalanced
 from keras_taskadapt.data.label_noise import SEED_CORRUPTION_SEED, corrupt_labels
-from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.hierarchical import robustness
 from keras_taskadapt.hierarchical.model_setup import load_hierarchical
 

@@ -1,6 +1,6 @@
 """Quantized coefficients of the training layers against those libjpeg stores in real files."""
-import numpy as np
 import jpeglib
+import numpy as np
 import pytest
 from PIL import Image
 

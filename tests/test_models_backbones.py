@@ -6,8 +6,7 @@ import pytest
 import tensorflow as tf
 
 from keras_taskadapt.core.errors import TaskAdaptError
-from keras_taskadapt.jpeg import JpegEncoder
-from keras_taskadapt.jpeg import dct_domain_resnet
+from keras_taskadapt.jpeg import JpegEncoder, dct_domain_resnet
 from keras_taskadapt.models import resnet50_cifar, wide_resnet
 
 # Parameter counts by hand from the papers' layer tables, independent of the Keras code.

@@ -6,13 +6,13 @@ import keras
 import pytest
 
 from keras_taskadapt.cli import main
-from keras_taskadapt.models import cifar_resnet
+from keras_taskadapt.hierarchical.model_setup import load_hierarchical
 from keras_taskadapt.hierarchical.models.split_autoencoder import split_autoencoder
 from keras_taskadapt.hierarchical.models.wavelet_resnet import wavelet_resnet_classifier
 from keras_taskadapt.hierarchical.pruning import count_flops, count_params
-from keras_taskadapt.hierarchical.model_setup import load_hierarchical
 from keras_taskadapt.hierarchical.pruning.plan import channel_layers
 from keras_taskadapt.hierarchical.training import EndToEnd
+from keras_taskadapt.models import cifar_resnet
 
 DATA = ["--dataset", "sklearn_digits", "--image-size", "16", "16", "--batch-size", "64", "--seed", "1"]
 FINE_TUNE = ["--epochs", "1", "--steps-per-epoch", "1", "--score-examples", "256"]

@@ -9,11 +9,26 @@ import pytest
 import tensorflow as tf
 
 from keras_taskadapt.core.errors import TaskAdaptError
-from keras_taskadapt.salinity import (DEFAULT_INPUTS, DEFAULT_STATIONS, MinMaxScaling,
-                                      MinMaxUnscaling, case_split, chronological_split,
-                                      make_windows, masked_mse, mse, nmse, nse, percent_bias, r2,
-                                      random_split, range_metrics, read_salinity_csv, rsr,
-                                      station_metrics)
+from keras_taskadapt.salinity import (
+    DEFAULT_INPUTS,
+    DEFAULT_STATIONS,
+    MinMaxScaling,
+    MinMaxUnscaling,
+    case_split,
+    chronological_split,
+    make_windows,
+    masked_mse,
+    mse,
+    nmse,
+    nse,
+    percent_bias,
+    r2,
+    random_split,
+    range_metrics,
+    read_salinity_csv,
+    rsr,
+    station_metrics,
+)
 
 
 def _csv_columns(path, names):

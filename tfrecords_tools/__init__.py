@@ -14,8 +14,8 @@ decode, prefetch). Damaged files are found by :func:`verify_files`, which names 
 and the record index; ``skip_corrupt=True`` reads around damaged records and counts them.
 """
 
-from tfrecords_tools.errors import TFRecordError
 from tfrecords_tools.convert import FORMATS, convert_source, write_tensors
+from tfrecords_tools.errors import TFRecordError
 from tfrecords_tools.framing import CorruptRecord, RecordScan, count_records, scan_file
 from tfrecords_tools.inspect import inspect_file
 from tfrecords_tools.reader import (

@@ -22,7 +22,8 @@ class Progress:
 
     def _line(self, done):
         elapsed = time.perf_counter() - self.started
-        line = f"{self.label}: {done}" + (f"/{self.total}" if self.total else "") + (f" {self.unit}" if self.unit else "")
+        line = f"{self.label}: {done}" + (f"/{self.total}" if self.total else "")
+        line += f" {self.unit}" if self.unit else ""
         line += f", {elapsed:.0f} s"
         if self.total and 0 < done < self.total:
             line += f", about {elapsed * (self.total - done) / done:.0f} s left"
@@ -42,3 +43,17 @@ class Progress:
             self.tenths = tenths
             self.stream.write(self._line(done) + "\n")
         self.stream.flush()
+
+
+def announced(runs, label="sweep", stream=None):
+    """Iterate over ``runs`` (``(name, item)`` pairs), saying before each one which run of how
+    many it is, the time elapsed and an estimate of the time left."""
+    runs = list(runs)
+    stream = stream or sys.stdout
+    started = time.perf_counter()
+    for index, (name, item) in enumerate(runs):
+        elapsed = time.perf_counter() - started
+        left = f", about {elapsed / index * (len(runs) - index):.0f} s left" if index else ""
+        stream.write(f"{label}: run {index + 1} of {len(runs)} ({name}), {elapsed:.0f} s elapsed{left}\n")
+        stream.flush()
+        yield name, item

@@ -27,8 +27,9 @@ def load_dataset(spec=DEFAULT_DATASET, split="train", *, batch_size=128, shuffle
 
     split = canonical_split(split)
     source = source or open_dataset(spec, data_dir=data_dir, skip_corrupt=skip_corrupt)
-    return make_pipeline(source, split, batch_size=batch_size, shuffle=(split == "train") if shuffle is None else shuffle,
-                         seed=seed, augment=augment, image_size=image_size, drop_remainder=drop_remainder, repeat=repeat)
+    shuffle = (split == "train") if shuffle is None else shuffle
+    return make_pipeline(source, split, batch_size=batch_size, shuffle=shuffle, seed=seed, augment=augment,
+                         image_size=image_size, drop_remainder=drop_remainder, repeat=repeat)
 
 
 class ImageData:

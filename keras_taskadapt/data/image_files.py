@@ -68,7 +68,8 @@ def _without_damaged(files_by_split):
 def dataset_shape(name, files_by_split, declared=None):
     """``(shape, files of another size, the first of them)``: the declared shape, else the
     training files' majority shape."""
-    shapes = {split: _parallel(probe_image_shape, [path for path, _ in pairs]) for split, pairs in files_by_split.items()}
+    shapes = {split: _parallel(probe_image_shape, [path for path, _ in pairs])
+              for split, pairs in files_by_split.items()}
     shape = tuple(declared) if declared else collections.Counter(shapes["train"]).most_common(1)[0][0]
     others = [path for split, pairs in files_by_split.items()
               for (path, _), found in zip(pairs, shapes[split]) if found[:2] != shape[:2]]

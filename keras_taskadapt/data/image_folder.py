@@ -8,8 +8,8 @@ names, so label indices do not depend on the file system's order.
 
 import os
 
-from keras_taskadapt.data.image_files import files_source, list_images
 from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.data.image_files import files_source, list_images
 from keras_taskadapt.data.sources import SOURCES
 
 HOLDOUT_EVERY = 5

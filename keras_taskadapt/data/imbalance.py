@@ -10,8 +10,8 @@ with a seed, so a run repeats.
 
 import numpy as np
 
-from keras_taskadapt.data.derived_source import derived_source, split_labels
 from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.data.derived_source import derived_source, split_labels
 
 
 def class_indices(classes, class_names):

@@ -16,8 +16,8 @@ untouched.
 
 import numpy as np
 
-from keras_taskadapt.data.derived_source import derived_source, split_size
 from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.data.derived_source import derived_source, split_size
 
 #: "When generating random corrupted labels for training set, we use the random seed of 10"
 #: (section 3.4.1).

@@ -2,8 +2,8 @@
 
 import socket
 
-from keras_taskadapt.data.source import ImageSource
 from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.data.source import ImageSource
 from keras_taskadapt.data.sources import SOURCES, TFDS_FALLBACK
 
 DOWNLOAD_HOST = ("storage.googleapis.com", 443)
@@ -21,7 +21,8 @@ def _require_network(name, data_dir):
         ) from None
 
 
-@SOURCES.register(TFDS_FALLBACK, help="any other name: a tensorflow-datasets name such as cifar10, prepared in --data-dir")
+@SOURCES.register(TFDS_FALLBACK,
+                  help="any other name: a tensorflow-datasets name such as cifar10, prepared in --data-dir")
 def open_tfds(name, *, data_dir, **_):
     import tensorflow as tf
     import tensorflow_datasets as tfds

@@ -9,11 +9,11 @@ counted from the training labels.
 import os
 import sys
 
-from keras_taskadapt.data.source import ImageSource
 from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.data.source import ImageSource
+from keras_taskadapt.data.sources import SOURCES
 from tfrecords_tools import TFRecordError, count_records, expand_glob, verify_files
 from tfrecords_tools.reader import batch_parser, first_example, record_dataset, record_kind, record_shape
-from keras_taskadapt.data.sources import SOURCES
 
 _SPLIT_PREFIXES = {"train": ("train",), "test": ("test", "val", "validation")}
 
@@ -48,7 +48,8 @@ def open_tfrecords(pattern, *, skip_corrupt=False, **_):
         raise TaskAdaptError(f"tfrecord:{pattern}: {error}", parameter="dataset") from None
     by_split = split_files(files)
     if not by_split["train"] and not by_split["test"]:
-        raise TaskAdaptError(f"tfrecord:{pattern}: name the shards train-* and test-* (or val-*) so the splits can be told apart")
+        raise TaskAdaptError(f"tfrecord:{pattern}: name the shards train-* and test-* (or val-*) so the splits can "
+                             "be told apart", parameter="dataset")
     try:
         first = first_example(files)
         kind = None if first is None else record_kind(first)

@@ -9,9 +9,9 @@ it; when neither holds a copy, the official archive is downloaded there.
 
 import os
 
+from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.data.download import download_and_extract
 from keras_taskadapt.data.image_files import files_source, list_images
-from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.data.sources import SOURCES
 
 NAME = "tiny_imagenet"

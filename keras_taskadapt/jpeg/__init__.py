@@ -12,8 +12,8 @@ from keras_taskadapt.jpeg.coefficients import quantized_coefficients
 from keras_taskadapt.jpeg.color import ColorTransform
 from keras_taskadapt.jpeg.dct import block_dct, block_idct, dct_matrix
 from keras_taskadapt.jpeg.dct_domain import dct_domain_resnet
-from keras_taskadapt.jpeg.joint_model import JointCompressionClassifier
 from keras_taskadapt.jpeg.files import decode_jpeg, encode_jpeg, jpeg_roundtrip, write_jpeg
+from keras_taskadapt.jpeg.joint_model import JointCompressionClassifier
 from keras_taskadapt.jpeg.quality_metrics import psnr, ssim
 from keras_taskadapt.jpeg.quantization import COMPONENTS, QuantizationKernels
 from keras_taskadapt.jpeg.rate import QuantizationRate, quantization_rate

@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 
 from keras_taskadapt.core.errors import TaskAdaptError
-from keras_taskadapt.salinity.columns import (CASE_COLUMN, DATE_COLUMN, DEFAULT_INPUTS,
-                                              DEFAULT_STATIONS)
+from keras_taskadapt.salinity.columns import CASE_COLUMN, DATE_COLUMN, DEFAULT_INPUTS, DEFAULT_STATIONS
 
 MISSING_SENTINEL = -2.0
 """The value DWR files use for a missing day, read as NaN in the input and the EC columns alike:

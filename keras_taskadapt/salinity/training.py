@@ -26,8 +26,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_taskadapt.experiment import fit_with_contract
 from keras_taskadapt.core.run_directory import RunDirectory
+from keras_taskadapt.experiment import fit_with_contract
 from keras_taskadapt.salinity.emulator import physical_emulator
 from keras_taskadapt.salinity.fitted_scalings import EmulatorScalings
 from keras_taskadapt.salinity.levenberg_marquardt import LM_EPOCHS, LevenbergMarquardt

@@ -16,7 +16,8 @@ from keras_taskadapt.tasks.options import (
     add_run_options,
     add_training_options,
     count,
-    data_arguments,
+    evaluation_data,
+    training_data,
 )
 from keras_taskadapt.tasks.registry import command
 
@@ -32,7 +33,6 @@ def add_train_arguments(parser):
 def train_classifier(options, out):
     """Train one classifier into ``out``; returns its metrics."""
     from keras_taskadapt.classification import classifier_metrics, compiled_classifier
-    from keras_taskadapt.data import open_image_data
     from keras_taskadapt.experiment import RunSettings, run_training
 
     def build(data):
@@ -43,9 +43,7 @@ def train_classifier(options, out):
 
     return run_training(
         RunSettings.from_options(options, out=out),
-        open_data=lambda: open_image_data(**data_arguments(options), batch_size=options.batch_size,
-                                          seed=options.seed, augment=options.augment,
-                                          steps_per_epoch=options.steps_per_epoch),
+        open_data=lambda: training_data(options),
         build=build,
         evaluate=lambda model, data, run: classifier_metrics(model, data.test),
         config=vars(options),
@@ -71,11 +69,10 @@ def evaluate(options):
     from keras_taskadapt.classification import classifier_metrics
     from keras_taskadapt.core.keras_file import load_model
     from keras_taskadapt.core.run_directory import RunDirectory
-    from keras_taskadapt.data import open_image_data
     from keras_taskadapt.experiment import data_bookkeeping
 
     model = load_model(options.model, keras.Model)
-    data = open_image_data(**data_arguments(options, model=options.model), batch_size=options.batch_size)
+    data = evaluation_data(options, options.model)
     run = RunDirectory(options.out)
     metrics = {**classifier_metrics(model, data.test), **data_bookkeeping(data.source),
                "model": os.path.abspath(options.model)}
@@ -97,11 +94,12 @@ def sweep(options):
 
     from keras_taskadapt.classification import plot_accuracy_against_params
     from keras_taskadapt.core.files import write_csv, write_json
+    from keras_taskadapt.core.progress import announced
     from keras_taskadapt.core.run_directory import RunDirectory
 
     run = RunDirectory(options.out)
     rows = []
-    for depth in options.depths:
+    for _, depth in announced((f"depth {depth}", depth) for depth in options.depths):
         metrics = train_classifier(argparse.Namespace(**{**vars(options), "depth": depth}),
                                    os.path.join(options.out, f"depth{depth}"))
         rows.append({"depth": depth, "params": metrics["params"], "accuracy": metrics["accuracy"],

@@ -16,11 +16,11 @@ def add_arguments(parser):
 
 @command("data", "convert", "write a data set as sharded TFRecords", add_arguments)
 def run(args):
+    from keras_taskadapt.core.files import write_json
     from keras_taskadapt.core.progress import Progress
+    from keras_taskadapt.core.run_directory import RunDirectory
     from keras_taskadapt.data import open_dataset
     from keras_taskadapt.data.splits import canonical_split
-    from keras_taskadapt.core.files import write_json
-    from keras_taskadapt.core.run_directory import RunDirectory
     from tfrecords_tools import convert_source
 
     run_dir = RunDirectory(args.out)

@@ -27,6 +27,7 @@ def run(options):
     batch = None
     arguments = data_arguments(options, model=options.model, required=False)
     if arguments is not None:
-        batch, _ = open_image_data(**arguments, batch_size=options.batch_size).first_examples("test", options.batch_size)
+        data = open_image_data(**arguments, batch_size=options.batch_size)
+        batch, _ = data.first_examples("test", options.batch_size)
     report = export_jcc_sensor(model, options.out, image_shape=image_shape, batch=batch, force=options.force)
     print(report.summary_line("JCC sensor (TFLite float)"))

@@ -1,4 +1,6 @@
-"""``export savedmodel``: a trained ``.keras`` model as a SavedModel with a ``serve`` signature (:mod:`export.savedmodel`)."""
+"""``export savedmodel``: a trained ``.keras`` model as a SavedModel with a ``serve`` signature
+(:mod:`export.savedmodel`); a salinity emulator's inputs, stations, lead and window layout go
+into its report and ``assets.extra/contract.json``."""
 
 from keras_taskadapt.tasks.registry import command
 

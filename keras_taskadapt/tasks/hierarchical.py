@@ -54,8 +54,10 @@ from keras_taskadapt.tasks.options import (
     add_training_options,
     count,
     data_arguments,
+    evaluation_data,
     non_negative,
     positive,
+    training_data,
 )
 from keras_taskadapt.tasks.registry import command
 
@@ -203,12 +205,16 @@ def train_hierarchical(options, out, **overrides):
     """Train one hierarchical model into ``out`` (``overrides`` replace options); returns its metrics."""
     import time
 
-    from keras_taskadapt.data import open_dataset, open_image_data
+    from keras_taskadapt.data import open_dataset
     from keras_taskadapt.experiment import RunSettings, run_training
     from keras_taskadapt.hierarchical.evaluation import evaluation_metrics, group_metrics
     from keras_taskadapt.hierarchical.latents import collect_latents
-    from keras_taskadapt.hierarchical.model_setup import ArchitectureConfig, StrategyConfig, initial_parts, \
-        load_hierarchical
+    from keras_taskadapt.hierarchical.model_setup import (
+        ArchitectureConfig,
+        StrategyConfig,
+        initial_parts,
+        load_hierarchical,
+    )
     from keras_taskadapt.hierarchical.robustness.training_sets import robust_training_set
     from keras_taskadapt.phases import PhaseSchedule
 
@@ -224,9 +230,7 @@ def train_hierarchical(options, out, **overrides):
         source, state["robustness"] = robust_training_set(
             source, label_corruption=options.label_corruption, corruption_seed=options.corruption_seed,
             imbalance_classes=options.imbalance_classes, imbalance_remove=options.imbalance_remove, seed=options.seed)
-        return open_image_data(source=source, image_size=options.image_size, batch_size=options.batch_size,
-                               train_batch_size=options.ldr_batch_size or options.batch_size, seed=options.seed,
-                               augment=options.augment, steps_per_epoch=options.steps_per_epoch)
+        return training_data(options, source=source, train_batch_size=options.ldr_batch_size or options.batch_size)
 
     def build(data):
         init = load_hierarchical(options.init) if options.init else None
@@ -311,7 +315,6 @@ def evaluate(options):
     accuracy, parameters and FLOPs of a classifier (figure 3.1)."""
     from keras_taskadapt.core.errors import TaskAdaptError
     from keras_taskadapt.core.run_directory import RunDirectory
-    from keras_taskadapt.data import open_image_data
     from keras_taskadapt.experiment import data_bookkeeping
     from keras_taskadapt.hierarchical.evaluation import distortion_metrics, evaluation_metrics, summary_line
     from keras_taskadapt.hierarchical.model_setup import load_hierarchical
@@ -320,7 +323,7 @@ def evaluate(options):
     model = load_hierarchical(options.model)
     init_architecture(argparse.Namespace(**{**vars(options), "architecture": None}), model)
     run = RunDirectory(options.out)
-    data = open_image_data(**data_arguments(options, model=options.model), batch_size=options.batch_size)
+    data = evaluation_data(options, options.model)
     shape = tuple(model.encoder.input.shape[1:])
     if tuple(data.input_shape) != shape:
         raise TaskAdaptError(f"the model takes images of {shape}, the data has {tuple(data.input_shape)} "
@@ -348,14 +351,12 @@ def add_sweep_arguments(parser):
          add_sweep_arguments)
 def sweep_latent_dim(options):
     """Section 3.3.2's screening (:func:`~keras_taskadapt.hierarchical.screening.screen_latent_dims`)."""
-    from keras_taskadapt.data import open_image_data
     from keras_taskadapt.experiment import seed_everything
     from keras_taskadapt.hierarchical.model_setup import ArchitectureConfig
     from keras_taskadapt.hierarchical.screening import screen_latent_dims
 
     seed_everything(options.seed, options.deterministic_ops)
-    data = open_image_data(**data_arguments(options), batch_size=options.batch_size, seed=options.seed,
-                           augment=options.augment, steps_per_epoch=options.steps_per_epoch)
+    data = training_data(options)
     best = screen_latent_dims(ArchitectureConfig.from_options(options), data, options.latent_dims, options.out,
                               epochs=options.epochs, steps_per_epoch=options.steps_per_epoch,
                               learning_rate=options.learning_rate, resume=options.resume, seed=options.seed,
@@ -381,6 +382,7 @@ def sweep_hierarchical(options):
     every one with its entropy-accuracy curve over ``--quantization-scales``; with ``--resume`` a
     finished run (its ``metrics.json`` present) is read instead of trained again."""
     from keras_taskadapt.core.errors import TaskAdaptError
+    from keras_taskadapt.core.progress import announced
     from keras_taskadapt.core.run_directory import RunDirectory
     from keras_taskadapt.hierarchical.evaluation import summary_line
     from keras_taskadapt.hierarchical.sweep import finished_run, planned_runs, sweep_rows, write_sweep
@@ -394,7 +396,7 @@ def sweep_hierarchical(options):
     plan = planned_runs(options.out, latent_dim=options.latent_dim, truncate_to=options.truncate_to,
                         step_epochs=options.step_epochs, duphil_epochs=options.duphil_epochs,
                         ldr_learning_rate=options.ldr_learning_rate)
-    for name, overrides in plan:
+    for name, overrides in announced(plan):
         folder = os.path.join(options.out, name)
         finished = finished_run(folder) if options.resume else None
         if finished is None:

@@ -21,9 +21,10 @@ from keras_taskadapt.tasks.options import (
     add_run_options,
     add_training_options,
     count,
-    data_arguments,
+    evaluation_data,
     non_negative,
     positive,
+    training_data,
 )
 from keras_taskadapt.tasks.registry import command
 
@@ -71,7 +72,6 @@ def add_train_arguments(parser):
 
 def train_jcc(options, out, **overrides):
     """Train one JCC or baseline model into ``out`` (``overrides`` replace options); returns its metrics."""
-    from keras_taskadapt.data import open_image_data
     from keras_taskadapt.experiment import RunSettings, run_training
     from keras_taskadapt.jpeg.jcc_config import JccConfig, real_jpeg_metrics, save_learned_tables
     from keras_taskadapt.phases import PhaseSchedule
@@ -91,9 +91,7 @@ def train_jcc(options, out, **overrides):
 
     return run_training(
         RunSettings.from_options(options, out=out),
-        open_data=lambda: open_image_data(**data_arguments(options), batch_size=options.batch_size,
-                                          seed=options.seed, augment=options.augment,
-                                          steps_per_epoch=options.steps_per_epoch),
+        open_data=lambda: training_data(options),
         build=build,
         evaluate=evaluate,
         callbacks=lambda model: [PhaseSchedule()],
@@ -119,11 +117,10 @@ def add_evaluate_arguments(parser):
 @command("evaluate", "jcc", "score a JCC model on real JPEG files", add_evaluate_arguments)
 def evaluate(options):
     from keras_taskadapt.core.run_directory import RunDirectory
-    from keras_taskadapt.data import open_image_data
     from keras_taskadapt.jpeg.jcc_config import check_input_shape, load_jcc_model, real_jpeg_metrics, summary_line
 
     model = load_jcc_model(options.model)
-    data = open_image_data(**data_arguments(options, model=options.model), batch_size=options.batch_size)
+    data = evaluation_data(options, options.model)
     check_input_shape(model.classifier, data, options.model)
     run = RunDirectory(options.out)
     metrics = {**real_jpeg_metrics(model, data.test, options.eval_examples), "dataset": data.source.name,
@@ -149,15 +146,17 @@ SWEEP_COLUMNS = ("mode", "quality", "lambda", "lambda1", "c", "accuracy", "kb_pe
 def sweep(options):
     """Baselines over ``--qualities`` and JCC over ``--lambdas``, same classifier and budget."""
     from keras_taskadapt.core.files import write_csv, write_json
+    from keras_taskadapt.core.progress import announced
     from keras_taskadapt.core.run_directory import RunDirectory
     from keras_taskadapt.jpeg.jcc_config import plot_rate_curves, summary_line
 
     run = RunDirectory(options.out)
     settings = [("baseline", quality, options.lam) for quality in options.qualities]
     settings += [("jcc", None, lam) for lam in options.lambdas]
+    named = [(f"baseline_q{quality}" if mode == "baseline" else f"jcc_lambda{lam:g}", (mode, quality, lam))
+             for mode, quality, lam in settings]
     rows = []
-    for mode, quality, lam in settings:
-        name = f"baseline_q{quality}" if mode == "baseline" else f"jcc_lambda{lam:g}"
+    for name, (mode, quality, lam) in announced(named):
         metrics = train_jcc(options, os.path.join(options.out, name), mode=mode, quality=quality, lam=lam)
         rows.append({column: metrics[column] for column in SWEEP_COLUMNS})
         print(f"{name}: " + summary_line(metrics), flush=True)

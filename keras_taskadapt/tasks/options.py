@@ -40,7 +40,8 @@ def add_data_options(parser, default="sklearn_digits", batch_size=128):
                        help="resize every image to H x W")
     group.add_argument("--skip-corrupt", action="store_true",
                        help="skip damaged records and unreadable images (counted in metrics.json) instead of stopping")
-    group.add_argument("--batch-size", type=count, default=batch_size, help=f"global batch size (default: {batch_size})")
+    group.add_argument("--batch-size", type=count, default=batch_size,
+                       help=f"global batch size (default: {batch_size})")
 
 
 def data_arguments(options, model=None, required=True):
@@ -65,6 +66,25 @@ def data_arguments(options, model=None, required=True):
         raise TaskAdaptError("the model's folder records no data set (no config.json of the run that trained it): "
                              "name the data set", parameter="dataset")
     return {"spec": spec, "data_dir": data_dir, "image_size": image_size, "skip_corrupt": options.skip_corrupt}
+
+
+def training_data(options, model=None, **pipelines):
+    """The :class:`~keras_taskadapt.data.ImageData` of a training run: the data options, and the
+    batch size, seed, augmentation and steps per epoch of the training options (``pipelines``
+    adds or replaces :func:`~keras_taskadapt.data.open_image_data`'s options)."""
+    from keras_taskadapt.data import open_image_data
+
+    return open_image_data(**{**data_arguments(options, model=model), "batch_size": options.batch_size,
+                              "seed": options.seed, "augment": options.augment,
+                              "steps_per_epoch": options.steps_per_epoch, **pipelines})
+
+
+def evaluation_data(options, model):
+    """The :class:`~keras_taskadapt.data.ImageData` an evaluation of ``model`` reads (the data set
+    recorded with it unless ``--dataset`` names one), in batches of ``--batch-size``."""
+    from keras_taskadapt.data import open_image_data
+
+    return open_image_data(**data_arguments(options, model=model), batch_size=options.batch_size)
 
 
 def add_output_options(parser):

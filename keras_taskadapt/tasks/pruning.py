@@ -34,8 +34,9 @@ from keras_taskadapt.tasks.options import (
     add_output_options,
     add_run_options,
     count,
-    data_arguments,
+    evaluation_data,
     positive,
+    training_data,
 )
 from keras_taskadapt.tasks.registry import command
 
@@ -62,10 +63,13 @@ def evaluate_power(options):
 
     from keras_taskadapt.core.errors import TaskAdaptError
     from keras_taskadapt.core.run_directory import RunDirectory
-    from keras_taskadapt.data import open_image_data
     from keras_taskadapt.hierarchical.model_setup import load_hierarchical
-    from keras_taskadapt.hierarchical.pruning.plan import check_model_data, discriminative_power, first_examples, \
-        write_power
+    from keras_taskadapt.hierarchical.pruning.plan import (
+        check_model_data,
+        discriminative_power,
+        first_examples,
+        write_power,
+    )
 
     if len(options.label) not in (0, len(options.model)):
         raise TaskAdaptError(f"give one --label per --model ({len(options.model)}), got {len(options.label)}")
@@ -77,7 +81,7 @@ def evaluate_power(options):
             raise TaskAdaptError(f"two models are labelled {label!r}; name them with --label")
         models[label], paths[label] = model, path
     run = RunDirectory(options.out)
-    data = open_image_data(**data_arguments(options, model=options.model[0]), batch_size=options.batch_size)
+    data = evaluation_data(options, options.model[0])
     batches = first_examples(data.plain_train if options.split == "train" else data.test, options.examples,
                              options.batch_size)
     curves = {}
@@ -127,12 +131,20 @@ def train_prune(options):
     import keras
 
     from keras_taskadapt.core.files import write_csv
-    from keras_taskadapt.data import open_image_data
     from keras_taskadapt.experiment import RunSettings, run_training
     from keras_taskadapt.hierarchical.model_setup import load_hierarchical
     from keras_taskadapt.hierarchical.pruning import deployed_complexity
-    from keras_taskadapt.hierarchical.pruning.plan import check_model_data, discriminative_power, first_examples, \
-        kept_channels, parse_keep, prune_model, pruned_groups, table_rows, write_power
+    from keras_taskadapt.hierarchical.pruning.plan import (
+        check_model_data,
+        discriminative_power,
+        first_examples,
+        kept_channels,
+        parse_keep,
+        prune_model,
+        pruned_groups,
+        table_rows,
+        write_power,
+    )
     from keras_taskadapt.hierarchical.training import EndToEnd
 
     model = load_hierarchical(options.model)
@@ -167,9 +179,7 @@ def train_prune(options):
 
     metrics = run_training(
         RunSettings.from_options(options),
-        open_data=lambda: open_image_data(**data_arguments(options, model=options.model),
-                                          batch_size=options.batch_size, train_batch_size=options.batch_size, seed=options.seed,
-                                          augment=options.augment, steps_per_epoch=options.steps_per_epoch),
+        open_data=lambda: training_data(options, model=options.model, train_batch_size=options.batch_size),
         build=build,
         evaluate=evaluate,
         config=vars(options),

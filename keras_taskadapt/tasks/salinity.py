@@ -180,6 +180,7 @@ def add_sweep_arguments(parser):
 def sweep(options):
     """One emulator per lead time into ``out/lead<N>``; sweep.csv, lead_time.png, metrics.json."""
     from keras_taskadapt.core.files import write_csv
+    from keras_taskadapt.core.progress import announced
     from keras_taskadapt.core.run_directory import RunDirectory
     from keras_taskadapt.salinity.metrics import median_metrics
     from keras_taskadapt.salinity.plots import plot_metric_boxes
@@ -187,7 +188,7 @@ def sweep(options):
     run = RunDirectory(options.out)
     data = read_data(options)
     rows, groups = [], {}
-    for lead in options.leads:
+    for _, lead in announced((f"lead {lead}", lead) for lead in options.leads):
         metrics, tested = train_one(options, data, lead, os.path.join(options.out, f"lead{lead}"))
         groups[lead] = tested.stations
         rows.append({"lead": lead, "mean_nmse": metrics["mean_nmse"], **median_metrics(tested.stations),

@@ -13,6 +13,7 @@
 - :func:`truncate_latent`, :func:`entries_to_keep`: fewer latent entries (last or least
   discriminative ones removed).
 """
+from keras_taskadapt.hierarchical.latent.bitstream import FORMAT_VERSION, decode_image_stream, encode_image_stream
 from keras_taskadapt.hierarchical.latent.entropy import (
     MIN_ENTROPY_BITS,
     entropy_scaled_steps,
@@ -31,7 +32,6 @@ from keras_taskadapt.hierarchical.latent.quantizer import (
     LatentQuantizer,
     quantize_latent,
 )
-from keras_taskadapt.hierarchical.latent.bitstream import FORMAT_VERSION, decode_image_stream, encode_image_stream
 from keras_taskadapt.hierarchical.latent.rate_curve import entropy_accuracy_curve, plot_rate_accuracy
 from keras_taskadapt.hierarchical.latent.split_codec import (
     BitExactnessError,

@@ -23,13 +23,13 @@ from keras import layers
 from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.hierarchical.latent.quantizer import SEED_NOISE, LatentQuantizer
 from keras_taskadapt.hierarchical.models.parts import HierarchicalParts
-from keras_taskadapt.models.resnet50_cifar import scaled_channels
 from keras_taskadapt.hierarchical.models.wavelet_resnet import (
     MODULE_FILTERS,
     check_count,
     module3_classifier,
     wavelet_front,
 )
+from keras_taskadapt.models.resnet50_cifar import scaled_channels
 
 #: Latent dimensions screened by section 3.3.2 ("Selecting Latent Dimensions").
 SCREENED_LATENT_DIMS = (32, 64, 128, 256, 512)

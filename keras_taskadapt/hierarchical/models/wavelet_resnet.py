@@ -24,11 +24,11 @@ import keras
 from keras import layers
 
 from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.hierarchical.models.parts import HierarchicalParts
+from keras_taskadapt.hierarchical.transforms import DWT2D
 from keras_taskadapt.jpeg import ColorTransform
 from keras_taskadapt.models.cifar_resnet import _basic_block, pixel_input
-from keras_taskadapt.hierarchical.models.parts import HierarchicalParts
 from keras_taskadapt.models.resnet50_cifar import scaled_channels, softmax_classifier
-from keras_taskadapt.hierarchical.transforms import DWT2D
 
 #: Basic blocks per kept ResNet module (He et al., table 1, the last module removed).
 MODULE_BLOCKS = {18: (2, 2, 2), 34: (3, 4, 6)}
