@@ -57,6 +57,13 @@ def import_tensorflow_quietly():
             print(line, file=sys.stderr)
 
 
+def asks_for_multiworker(argv):
+    """Whether ``argv`` asks for ``--strategy multiworker``."""
+    pairs = zip(argv, argv[1:] + [""])
+    return "--strategy=multiworker" in argv or any(word == "--strategy" and value == "multiworker"
+                                                   for word, value in pairs)
+
+
 def selected_command(argv):
     """``(verb, task)`` named by the first two words of ``argv`` (``None`` where absent)."""
     words = [word for word in argv if not word.startswith("-")][:2]
@@ -135,6 +142,10 @@ def main(argv=None):
     selected = selected_command(argv)
     if selected is not None and "tensorflow" not in sys.modules:
         import_tensorflow_quietly()
+    if asks_for_multiworker(argv):  # its collective ops must be configured before TensorFlow runs an op
+        from keras_taskadapt.core.distribute import make_strategy
+
+        make_strategy("multiworker")
     parser, task_parsers = build_parser(selected)
     try:
         options = parser.parse_args(argv)

@@ -18,8 +18,12 @@ training plot. A chapter supplies the parts that differ as hooks::
 """
 
 import dataclasses
+import os
+import shutil
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Optional
 
@@ -72,13 +76,38 @@ def progress_verbosity():
     return 1 if sys.stdout.isatty() else 2
 
 
+def backup_and_restore(backup_dir, restore_dir=None):
+    """``keras.callbacks.BackupAndRestore`` saving to ``backup_dir``; with ``restore_dir`` it
+    restores from there instead (a worker that is not the chief restores the chief's backup,
+    on storage the workers share, and saves its own to its scratch folder)."""
+    import keras
+    from keras.src.utils import file_utils
+
+    callback = keras.callbacks.BackupAndRestore(backup_dir)
+    if restore_dir is not None:
+        load = callback._load_model
+
+        def load_from_restore_dir():
+            paths = callback._weights_path, callback._training_metadata_path
+            callback._weights_path = file_utils.join(restore_dir, "latest.weights.h5")
+            callback._training_metadata_path = file_utils.join(restore_dir, "training_metadata.json")
+            try:
+                load()
+            finally:
+                callback._weights_path, callback._training_metadata_path = paths
+
+        callback._load_model = load_from_restore_dir
+    return callback
+
+
 def fit_with_contract(model, train, validation, *, run, epochs, resume=False, callbacks=(), steps_per_epoch=None,
-                      tensorboard=False):
+                      tensorboard=False, restore_dir=None):
     """``model.fit`` with the run contract: backup for ``--resume``, ``history.csv``, progress.
 
     ``keras.callbacks.BackupAndRestore`` saves the model and optimizers after every epoch in
     ``DIR/backup`` (removed when training completes), so a killed run continues from the last
     finished epoch; on resume ``history.csv`` keeps the rows of the epochs the backup holds.
+    ``restore_dir``: the backup to restore from when it is not ``run``'s (:func:`backup_and_restore`).
     Returns ``(history, train_seconds)``.
     """
     import keras
@@ -87,7 +116,7 @@ def fit_with_contract(model, train, validation, *, run, epochs, resume=False, ca
 
     contract = [  # the history row is written before the backup that counts its epoch as done
         HistoryLogger(run.history_path, columns=getattr(model, "history_columns", None), append=resume),
-        keras.callbacks.BackupAndRestore(run.backup_dir),
+        backup_and_restore(run.backup_dir, restore_dir),
     ]
     if tensorboard:
         contract.append(keras.callbacks.TensorBoard(run.file("logs")))
@@ -136,31 +165,49 @@ def run_training(settings, *, open_data, build, evaluate, callbacks=None, epochs
             draws its own).
     """
     from keras_taskadapt.core.distribute import make_strategy
+
+    strategy = make_strategy(settings.strategy)
+    with worker_run_directory(settings, strategy) as (run, restore_dir):
+        seed_everything(settings.seed, settings.deterministic_ops)
+        data = open_data()
+        with strategy.scope():
+            model = build(data)
+        recorded = {"dataset": data.source.name} if getattr(data, "source", None) is not None else {}
+        run.write_config({**(config or {}), **recorded, "out": settings.out})
+        with strategy.scope():
+            if fit is None:
+                _, seconds = fit_with_contract(model, data.train, data.test, run=run,
+                                               epochs=epochs(model) if epochs else settings.epochs,
+                                               resume=settings.resume, callbacks=callbacks(model) if callbacks else (),
+                                               steps_per_epoch=settings.steps_per_epoch,
+                                               tensorboard=settings.tensorboard, restore_dir=restore_dir)
+            else:
+                seconds = fit(model, data, run)
+        metrics = {**evaluate(model, data, run), "train_seconds": seconds, "epochs": len(run.read_history())}
+        if getattr(data, "source", None) is not None:
+            metrics.update(data_bookkeeping(data.source))
+        run.save_model(model)
+        run.write_metrics(metrics)
+        if plot_history:
+            run.plot_history()
+        return metrics
+
+
+@contextmanager
+def worker_run_directory(settings, strategy):
+    """``(run folder, backup to restore from)`` of this process: the chief's is ``settings.out``
+    (claimed); another worker's is a scratch folder, removed when the run ends, that restores
+    from the chief's backup."""
+    from keras_taskadapt.core.distribute import is_chief
     from keras_taskadapt.core.run_directory import RunDirectory
 
-    run = RunDirectory(settings.out)
-    run.claim(resume=settings.resume, force=settings.force)
-    seed_everything(settings.seed, settings.deterministic_ops)
-    data = open_data()
-    strategy = make_strategy(settings.strategy)
-    with strategy.scope():
-        model = build(data)
-    recorded = {"dataset": data.source.name} if getattr(data, "source", None) is not None else {}
-    run.write_config({**(config or {}), **recorded, "out": settings.out})
-    with strategy.scope():
-        if fit is None:
-            _, seconds = fit_with_contract(model, data.train, data.test, run=run,
-                                           epochs=epochs(model) if epochs else settings.epochs,
-                                           resume=settings.resume, callbacks=callbacks(model) if callbacks else (),
-                                           steps_per_epoch=settings.steps_per_epoch,
-                                           tensorboard=settings.tensorboard)
-        else:
-            seconds = fit(model, data, run)
-    metrics = {**evaluate(model, data, run), "train_seconds": seconds, "epochs": len(run.read_history())}
-    if getattr(data, "source", None) is not None:
-        metrics.update(data_bookkeeping(data.source))
-    run.save_model(model)
-    run.write_metrics(metrics)
-    if plot_history:
-        run.plot_history()
-    return metrics
+    if is_chief(strategy):
+        run = RunDirectory(settings.out)
+        run.claim(resume=settings.resume, force=settings.force)
+        yield run, None
+        return
+    scratch = tempfile.mkdtemp(prefix="keras-taskadapt-worker-")
+    try:
+        yield RunDirectory(scratch), os.path.join(os.path.abspath(settings.out), "backup")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -44,9 +44,15 @@ def make_pipeline(source, split, *, batch_size, shuffle=False, seed=0, augment=F
     Light records are shuffled (seeded, reshuffled each epoch), batched, then decoded a batch
     at a time in parallel; augmentation is seeded too, so the same seed gives the same order
     and the same crops every run. Element order is deterministic.
+
+    Under a multi-worker strategy the pipeline is sharded by data: every worker reads the
+    whole pipeline and keeps its share of each global batch, so the workers together train on
+    the global batch a single process would, whatever the source (file sharding would give
+    each worker other records than the data set's declared size).
     """
     options = tf.data.Options()
     options.deterministic = True
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     dataset = source.records(split).with_options(options)
     if shuffle:
         dataset = dataset.shuffle(SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)

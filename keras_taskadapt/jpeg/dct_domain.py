@@ -34,6 +34,7 @@ from keras import layers
 from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.jpeg.quantization import COMPONENTS
 from keras_taskadapt.jpeg.subsampling import MCU_SIZE, round_up
+from keras_taskadapt.models.normalization import batch_normalization
 from keras_taskadapt.models.resnet50_cifar import bottleneck_stage, scaled_channels, softmax_classifier
 
 #: Bottleneck blocks of stages 3, 4 and 5 of the ResNet of each depth (He et al., table 1;
@@ -73,7 +74,7 @@ def dct_domain_resnet(num_classes, image_size=None, depth=50, width=1.0, weight_
         raise TaskAdaptError(f"DCT-domain ResNet depth must be one of {', '.join(map(str, BODY_BLOCKS))}, got {depth!r}")
     base = scaled_channels(128, width)
     inputs = _coefficient_inputs(image_size)
-    normalized = {key: layers.BatchNormalization(momentum=0.9, name=f"{key}_bn")(inputs[key]) for key in COMPONENTS}
+    normalized = {key: batch_normalization(name=f"{key}_bn")(inputs[key]) for key in COMPONENTS}
     regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
     chroma = [
         layers.Conv2DTranspose(COEFFICIENTS, 2, strides=2, use_bias=False, kernel_regularizer=regularizer,

@@ -11,6 +11,7 @@ from keras import layers
 
 from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.models.catalog import CLASSIFIERS
+from keras_taskadapt.models.normalization import batch_normalization
 
 
 def pixel_input(input_shape, name="pixels"):
@@ -23,15 +24,15 @@ def _basic_block(x, filters, stride, weight_decay, name):
     shortcut = x
     y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False,
                       kernel_regularizer=regularizer, name=f"{name}_conv1")(x)
-    y = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn1")(y)
+    y = batch_normalization(name=f"{name}_bn1")(y)
     y = layers.ReLU(name=f"{name}_relu1")(y)
     y = layers.Conv2D(filters, 3, padding="same", use_bias=False,
                       kernel_regularizer=regularizer, name=f"{name}_conv2")(y)
-    y = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn2")(y)
+    y = batch_normalization(name=f"{name}_bn2")(y)
     if stride != 1 or shortcut.shape[-1] != filters:
         shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False,
                                  kernel_regularizer=regularizer, name=f"{name}_proj")(shortcut)
-        shortcut = layers.BatchNormalization(momentum=0.9, name=f"{name}_proj_bn")(shortcut)
+        shortcut = batch_normalization(name=f"{name}_proj_bn")(shortcut)
     return layers.ReLU(name=f"{name}_out")(layers.Add(name=f"{name}_add")([y, shortcut]))
 
 
@@ -43,7 +44,7 @@ def cifar_resnet_body(x, depth=20, width=1, weight_decay=1e-4, name="resnet"):
     regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
     x = layers.Conv2D(16 * width, 3, padding="same", use_bias=False,
                       kernel_regularizer=regularizer, name=f"{name}_stem")(x)
-    x = layers.ReLU(name=f"{name}_stem_relu")(layers.BatchNormalization(momentum=0.9, name=f"{name}_stem_bn")(x))
+    x = layers.ReLU(name=f"{name}_stem_relu")(batch_normalization(name=f"{name}_stem_bn")(x))
     for stage, filters in enumerate((16 * width, 32 * width, 64 * width)):
         for block in range(blocks):
             stride = 2 if stage > 0 and block == 0 else 1

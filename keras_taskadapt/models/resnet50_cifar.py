@@ -27,6 +27,7 @@ from keras import layers
 from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.models.catalog import CLASSIFIERS
 from keras_taskadapt.models.cifar_resnet import pixel_input
+from keras_taskadapt.models.normalization import batch_normalization
 
 #: Bottleneck blocks per stage of ResNet-50 (He et al., table 1).
 RESNET50_BLOCKS = (3, 4, 6, 3)
@@ -47,7 +48,7 @@ def conv_bn(x, filters, kernel_size, stride, weight_decay, name, relu=True):
     regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
     x = layers.Conv2D(filters, kernel_size, strides=stride, padding="same", use_bias=False,
                       kernel_regularizer=regularizer, name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
+    x = batch_normalization(name=f"{name}_bn")(x)
     return layers.ReLU(name=f"{name}_relu")(x) if relu else x
 
 

@@ -19,11 +19,12 @@ from keras import layers
 from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.models.catalog import CLASSIFIERS
 from keras_taskadapt.models.cifar_resnet import pixel_input
+from keras_taskadapt.models.normalization import batch_normalization
 from keras_taskadapt.models.resnet50_cifar import softmax_classifier
 
 
 def _bn_relu(x, name):
-    return layers.ReLU(name=f"{name}_relu")(layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x))
+    return layers.ReLU(name=f"{name}_relu")(batch_normalization(name=f"{name}_bn")(x))
 
 
 def _conv(x, filters, kernel_size, stride, weight_decay, name):

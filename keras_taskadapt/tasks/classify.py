@@ -10,15 +10,8 @@ metrics.json keys: ``accuracy`` and ``loss`` on the test split, ``train_seconds`
 
 import os
 
-from keras_taskadapt.tasks.options import (
-    add_data_options,
-    add_output_options,
-    add_run_options,
-    add_training_options,
-    count,
-    evaluation_data,
-    training_data,
-)
+from keras_taskadapt.tasks.options import add_data_options, add_output_options, add_run_options
+from keras_taskadapt.tasks.options import add_training_options, count, evaluation_data, training_data
 from keras_taskadapt.tasks.registry import command
 
 

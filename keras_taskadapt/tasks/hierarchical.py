@@ -47,18 +47,9 @@ per distortion and a clean row ``none``), ``distortions.png`` and ``accuracy_<di
 import argparse
 import os
 
-from keras_taskadapt.tasks.options import (
-    add_data_options,
-    add_output_options,
-    add_run_options,
-    add_training_options,
-    count,
-    data_arguments,
-    evaluation_data,
-    non_negative,
-    positive,
-    training_data,
-)
+from keras_taskadapt.tasks.options import add_data_options, add_output_options, add_run_options
+from keras_taskadapt.tasks.options import add_training_options, count, data_arguments, evaluation_data
+from keras_taskadapt.tasks.options import non_negative, positive, training_data
 from keras_taskadapt.tasks.registry import command
 
 #: Options that need the quantized latent of the split auto-encoder: {attribute: option}.

@@ -15,17 +15,9 @@ metrics.json keys (measured on real baseline JPEG files written with the learned
 
 import os
 
-from keras_taskadapt.tasks.options import (
-    add_data_options,
-    add_output_options,
-    add_run_options,
-    add_training_options,
-    count,
-    evaluation_data,
-    non_negative,
-    positive,
-    training_data,
-)
+from keras_taskadapt.tasks.options import add_data_options, add_output_options, add_run_options
+from keras_taskadapt.tasks.options import add_training_options, count, evaluation_data, non_negative, positive
+from keras_taskadapt.tasks.options import training_data
 from keras_taskadapt.tasks.registry import command
 
 

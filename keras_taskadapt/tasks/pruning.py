@@ -29,15 +29,8 @@ after fine-tuning), ``accuracy_pruned`` (before fine-tuning), ``accuracy_before`
 ``skipped_records``, ``dataset``.
 """
 
-from keras_taskadapt.tasks.options import (
-    add_data_options,
-    add_output_options,
-    add_run_options,
-    count,
-    evaluation_data,
-    positive,
-    training_data,
-)
+from keras_taskadapt.tasks.options import add_data_options, add_output_options, add_run_options, count
+from keras_taskadapt.tasks.options import evaluation_data, positive, training_data
 from keras_taskadapt.tasks.registry import command
 
 SPLITS = ("train", "test")

@@ -57,10 +57,25 @@ class LatentQuantizer(keras.layers.Layer):
 
     def call(self, latent, training=False):
         if training:
-            noise = keras.random.uniform(ops.shape(latent), -self.noise, self.noise, dtype=latent.dtype,
-                                         seed=self.seed_generator)
-            return latent + noise * self.step_sizes
+            return latent + self.training_noise(latent) * self.step_sizes
         return self.from_symbols(self.to_symbols(latent))
+
+    def training_noise(self, latent):
+        """``u ~ U(-a, a)`` of ``latent``'s shape. Under a ``tf.distribute`` strategy with ``R``
+        replicas the noise of the global batch (``R`` times the rows) is drawn and each replica
+        takes its rows, so the replicas together add the noise one device adds to the global batch."""
+        import tensorflow as tf
+
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context is not None else 1
+        if replicas == 1:
+            return keras.random.uniform(ops.shape(latent), -self.noise, self.noise, dtype=latent.dtype,
+                                        seed=self.seed_generator)
+        rows = ops.shape(latent)[0]
+        noise = keras.random.uniform((rows * replicas,) + tuple(latent.shape[1:]), -self.noise, self.noise,
+                                     dtype=latent.dtype, seed=self.seed_generator)
+        start = ops.cast(context.replica_id_in_sync_group, "int32") * rows
+        return ops.slice(noise, (start,) + (0,) * (len(latent.shape) - 1), ops.shape(latent))
 
     def to_symbols(self, latent):
         """The transmitted symbols ``round(y / q)`` (float tensor of integers)."""

@@ -29,6 +29,7 @@ from keras_taskadapt.hierarchical.models.wavelet_resnet import (
     module3_classifier,
     wavelet_front,
 )
+from keras_taskadapt.models.normalization import batch_normalization
 from keras_taskadapt.models.resnet50_cifar import scaled_channels
 
 #: Latent dimensions screened by section 3.3.2 ("Selecting Latent Dimensions").
@@ -92,6 +93,6 @@ def latent_decoder(latent, map_size, filters, weight_decay=1e-4):
     for index, (kernel, stride, padding) in enumerate(shapes, start=1):
         x = layers.Conv2DTranspose(filters, kernel, strides=stride, padding=padding, use_bias=False,
                                    kernel_regularizer=regularizer, name=f"latent_deconv{index}")(x)
-        x = layers.BatchNormalization(momentum=0.9, name=f"latent_deconv{index}_bn")(x)
+        x = batch_normalization(name=f"latent_deconv{index}_bn")(x)
         x = layers.ReLU(name=f"latent_deconv{index}_relu")(x)
     return x

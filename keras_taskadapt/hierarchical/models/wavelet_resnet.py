@@ -28,6 +28,7 @@ from keras_taskadapt.hierarchical.models.parts import HierarchicalParts
 from keras_taskadapt.hierarchical.transforms import DWT2D
 from keras_taskadapt.jpeg import ColorTransform
 from keras_taskadapt.models.cifar_resnet import _basic_block, pixel_input
+from keras_taskadapt.models.normalization import batch_normalization
 from keras_taskadapt.models.resnet50_cifar import scaled_channels, softmax_classifier
 
 #: Basic blocks per kept ResNet module (He et al., table 1, the last module removed).
@@ -72,7 +73,7 @@ def wavelet_front(input_shape=(32, 32, 3), depth=18, width=1.0, wavelet="bior4.4
     regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
     x = layers.Conv2D(scaled_channels(MODULE_FILTERS[0], width), 3, padding="same", use_bias=False,
                       kernel_regularizer=regularizer, name="stem_conv")(x)
-    x = layers.ReLU(name="stem_relu")(layers.BatchNormalization(momentum=0.9, name="stem_bn")(x))
+    x = layers.ReLU(name="stem_relu")(batch_normalization(name="stem_bn")(x))
     for index in (1, 2):
         x = resnet_module(x, depth, index, width, weight_decay)
     return keras.Model(pixels, x, name=name)
