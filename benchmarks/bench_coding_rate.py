@@ -50,7 +50,7 @@ def official_loss_module(repo):
     source = os.path.join(repo, "train_func.py")
     tree = ast.parse(open(source).read(), source)
     train_func = types.ModuleType("train_func")
-    train_func.__dict__["np"] = np
+    train_func.__dict__.update(np=np, torch=torch)
     functions = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in OFFICIAL_FUNCTIONS]
     exec(compile(ast.Module(body=functions, type_ignores=[]), source, "exec"), train_func.__dict__)
     sys.modules["train_func"] = train_func
