@@ -15,6 +15,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def pytest_configure(config):
+    from keras_taskadapt.cli import import_tensorflow_quietly
+
+    import_tensorflow_quietly()  # without TensorFlow's start-up lines, as the command line
     import tensorflow as tf
 
     tf.config.experimental.enable_op_determinism()
