@@ -187,7 +187,7 @@ def tf_keras_twin(encoder):
             continue
         if len(entry["inbound_nodes"]) != 1:
             raise TaskAdaptError(f"the QAT twin needs every layer used once; {name} is used "
-                            f"{len(entry['inbound_nodes'])} times")
+                                 f"{len(entry['inbound_nodes'])} times")
         histories = _histories(entry["inbound_nodes"][0]["args"])
         inputs = [tensors[history[0]] for history in histories]
         build = FIXED_TWINS.get(entry["class_name"], _standard_twin)

@@ -17,7 +17,13 @@ any other name      a TensorFlow Datasets name (``cifar10``, ``imagenet2012``, .
 ==================  ==============================================================
 """
 
-from keras_taskadapt.data import image_folder, offline_digits, tfds_source, tfrecord_source, tiny_imagenet  # noqa: F401  register the sources
+from keras_taskadapt.data import (  # noqa: F401  each registers its source
+    image_folder,
+    offline_digits,
+    tfds_source,
+    tfrecord_source,
+    tiny_imagenet,
+)
 from keras_taskadapt.data.image_data import ImageData, load_dataset, open_image_data
 from keras_taskadapt.data.source import SPLITS, ImageSource
 from keras_taskadapt.data.sources import DEFAULT_DATASET, SOURCES, describe_specs, open_dataset

@@ -39,7 +39,8 @@ def open_tfds(name, *, data_dir, **_):
         try:
             builder.download_and_prepare()
         except AssertionError as error:  # tfds' way of asking for a manual download
-            raise TaskAdaptError(f"{name}: {str(error).splitlines()[0]} (see tensorflow-datasets' manual_dir)") from None
+            raise TaskAdaptError(f"{name}: {str(error).splitlines()[0]} "
+                                 "(see tensorflow-datasets' manual_dir)") from None
     info = builder.info
     test_split = next((s for s in _TEST_SPLIT_NAMES if s in info.splits), None)
     split_names = {"train": "train", "test": test_split}

@@ -71,7 +71,8 @@ def dct_domain_resnet(num_classes, image_size=None, depth=50, width=1.0, weight_
     """
     head = softmax_classifier(num_classes)
     if not isinstance(depth, Integral) or depth not in BODY_BLOCKS:
-        raise TaskAdaptError(f"DCT-domain ResNet depth must be one of {', '.join(map(str, BODY_BLOCKS))}, got {depth!r}")
+        raise TaskAdaptError(f"DCT-domain ResNet depth must be one of {', '.join(map(str, BODY_BLOCKS))}, "
+                             f"got {depth!r}")
     base = scaled_channels(128, width)
     inputs = _coefficient_inputs(image_size)
     normalized = {key: batch_normalization(name=f"{key}_bn")(inputs[key]) for key in COMPONENTS}

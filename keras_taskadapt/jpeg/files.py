@@ -19,7 +19,8 @@ def as_rgb_image(image):
     """``image`` checked to be one HxWx3 uint8 RGB array, else a one-line TaskAdaptError."""
     array = np.asarray(image)
     if array.dtype != np.uint8 or array.ndim != 3 or array.shape[-1] != 3 or min(array.shape[:2]) < 1:
-        raise TaskAdaptError(f"expected one H x W x 3 uint8 RGB image, got a {array.dtype} array of shape {array.shape}")
+        raise TaskAdaptError(f"expected one H x W x 3 uint8 RGB image, got a {array.dtype} array of shape "
+                             f"{array.shape}")
     return array
 
 

@@ -39,7 +39,8 @@ def scaled_channels(base, width):
     """``base`` channels times ``width``, rounded; at least one channel."""
     channels = round(base * width) if isinstance(width, Real) and width > 0 else 0
     if channels < 1:
-        raise TaskAdaptError(f"width must be a positive number giving at least one channel ({base} x width), got {width!r}")
+        raise TaskAdaptError(f"width must be a positive number giving at least one channel ({base} x width), "
+                             f"got {width!r}")
     return channels
 
 

@@ -15,33 +15,21 @@ tables 5.3-5.4 (:data:`CONFIGURATIONS`), :func:`train_emulator` and :func:`evalu
 The plots of section 5.5 are in :mod:`keras_taskadapt.salinity.plots`.
 """
 from keras_taskadapt.salinity.ann import mtl_network, stl_network
-from keras_taskadapt.salinity.antecedent import (
-                                                 FEATURES_PER_INPUT,
-                                                 WINDOW_DAYS,
-                                                 Windows,
-                                                 antecedent_weights,
-                                                 make_windows,
-)
+from keras_taskadapt.salinity.antecedent import (FEATURES_PER_INPUT, WINDOW_DAYS, Windows,
+                                                 antecedent_weights, make_windows)
 from keras_taskadapt.salinity.catalog import CONFIGURATIONS, Configuration
-from keras_taskadapt.salinity.columns import DEFAULT_INPUTS, DEFAULT_STATIONS, SEED_INPUTS, SEED_STATIONS
-from keras_taskadapt.salinity.csv_reader import MISSING_SENTINEL, DailySeries, SalinityData, read_salinity_csv
+from keras_taskadapt.salinity.columns import (DEFAULT_INPUTS, DEFAULT_STATIONS, SEED_INPUTS,
+                                              SEED_STATIONS)
+from keras_taskadapt.salinity.csv_reader import (MISSING_SENTINEL, DailySeries, SalinityData,
+                                                 read_salinity_csv)
 from keras_taskadapt.salinity.emulator import output_scaling, physical_emulator
 from keras_taskadapt.salinity.evaluation import Evaluation, evaluate_emulator
 from keras_taskadapt.salinity.fitted_scalings import EmulatorScalings
 from keras_taskadapt.salinity.levenberg_marquardt import LevenbergMarquardt
-from keras_taskadapt.salinity.metrics import (
-                                                 RANGES,
-                                                 masked_mse,
-                                                 mse,
-                                                 nmse,
-                                                 nse,
-                                                 percent_bias,
-                                                 r2,
-                                                 range_metrics,
-                                                 rsr,
-                                                 station_metrics,
-)
-from keras_taskadapt.salinity.preprocessing_layers import AntecedentConvolution, AntecedentInitializer
+from keras_taskadapt.salinity.metrics import (RANGES, masked_mse, mse, nmse, nse, percent_bias,
+                                              r2, range_metrics, rsr, station_metrics)
+from keras_taskadapt.salinity.preprocessing_layers import (AntecedentConvolution,
+                                                           AntecedentInitializer)
 from keras_taskadapt.salinity.recurrent import recurrent_network, residual_network
 from keras_taskadapt.salinity.scaling import MinMaxScaling, MinMaxUnscaling
 from keras_taskadapt.salinity.signature import EmulatorSignature, read_signature

@@ -18,7 +18,8 @@ inverse of eq. (5.5), so the saved emulator returns EC in physical units.
 import keras
 
 from keras_taskadapt.salinity.antecedent import WINDOW_DAYS
-from keras_taskadapt.salinity.preprocessing_layers import AntecedentConvolution, AntecedentInitializer
+from keras_taskadapt.salinity.preprocessing_layers import (AntecedentConvolution,
+                                                           AntecedentInitializer)
 
 HIDDEN_PER_STATION = (8, 2)
 """Sigmoid neurons per station in the two hidden layers (figures 5.4-5.5)."""

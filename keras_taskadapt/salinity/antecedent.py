@@ -120,8 +120,8 @@ def make_windows(data, lead=0, raw=False):
             sources=np.full(len(ends), series.source, dtype=object)))
     if not any(len(part["dates"]) for part in parts):
         raise TaskAdaptError(f"no sample: no series has {WINDOW_DAYS} + lead ({lead}) days with every "
-                        f"input and a target ({dropped_input} windows dropped for a missing "
-                        f"input, {dropped_target} for missing targets)")
+                             f"input and a target ({dropped_input} windows dropped for a missing "
+                             f"input, {dropped_target} for missing targets)")
     joined = {name: None if parts[0][name] is None
               else np.concatenate([part[name] for part in parts]) for name in _SAMPLE_FIELDS}
     return Windows(inputs=data.inputs, stations=data.stations, lead=lead,

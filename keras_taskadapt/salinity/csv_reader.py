@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from keras_taskadapt.core.errors import TaskAdaptError
-from keras_taskadapt.salinity.columns import CASE_COLUMN, DATE_COLUMN, DEFAULT_INPUTS, DEFAULT_STATIONS
+from keras_taskadapt.salinity.columns import (CASE_COLUMN, DATE_COLUMN, DEFAULT_INPUTS,
+                                              DEFAULT_STATIONS)
 
 MISSING_SENTINEL = -2.0
 """The value DWR files use for a missing day, read as NaN in the input and the EC columns alike:
@@ -101,7 +102,7 @@ def _read_file(path, inputs, stations):
                              *((c, "station") for c in stations)]:
             if column not in header:
                 raise TaskAdaptError(f"{path}: column '{column}' ({role}) is not in the file; "
-                                f"its columns are {', '.join(header)}")
+                                     f"its columns are {', '.join(header)}")
         wanted = {DATE_COLUMN, *inputs, *stations} | ({CASE_COLUMN} & set(header))
         frame = pd.read_csv(path, usecols=sorted(wanted), dtype={DATE_COLUMN: str})
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -133,7 +134,7 @@ def _numeric(column, path, name):
     bad = np.flatnonzero(np.isnan(numbers) & column.notna().to_numpy())
     if bad.size:
         raise TaskAdaptError(f"{path}: column '{name}': line {bad[0] + 2} holds "
-                        f"'{column.iloc[bad[0]]}', not a number")
+                             f"'{column.iloc[bad[0]]}', not a number")
     return numbers
 
 
@@ -142,11 +143,11 @@ def _dates(column, path):
     unparsed = np.flatnonzero(parsed.isna().to_numpy())
     if unparsed.size:
         raise TaskAdaptError(f"{path}: column '{DATE_COLUMN}': line {unparsed[0] + 2} holds "
-                        f"'{column.iloc[unparsed[0]]}', not a date")
+                             f"'{column.iloc[unparsed[0]]}', not a date")
     with_time = np.flatnonzero((parsed != parsed.dt.normalize()).to_numpy())
     if with_time.size:
         raise TaskAdaptError(f"{path}: column '{DATE_COLUMN}': dates are not daily (line "
-                        f"{with_time[0] + 2} holds a time of day, '{column.iloc[with_time[0]]}')")
+                             f"{with_time[0] + 2} holds a time of day, '{column.iloc[with_time[0]]}')")
     return parsed.to_numpy().astype("datetime64[D]")
 
 
@@ -157,5 +158,5 @@ def _check_daily(dates, rows, path, case):
         if wrong.any():
             k = np.flatnonzero(wrong)[0]
             raise TaskAdaptError(f"{path}: column '{DATE_COLUMN}' (case '{case}'): dates are "
-                            f"{problem}: line {rows[k + 1] + 2} holds {dates[k + 1]} after "
-                            f"{dates[k]} on line {rows[k] + 2}")
+                                 f"{problem}: line {rows[k + 1] + 2} holds {dates[k + 1]} after "
+                                 f"{dates[k]} on line {rows[k] + 2}")

@@ -19,7 +19,8 @@ the fixed pre-processing of the scaled inputs.
 import keras
 import numpy as np
 
-from keras_taskadapt.salinity.antecedent import FEATURES_PER_INPUT, WINDOW_DAYS, antecedent_weights
+from keras_taskadapt.salinity.antecedent import (FEATURES_PER_INPUT, WINDOW_DAYS,
+                                                 antecedent_weights)
 
 
 @keras.saving.register_keras_serializable(package="keras_taskadapt")

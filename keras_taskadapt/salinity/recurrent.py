@@ -18,7 +18,8 @@ run over those 18 steps oldest first (``go_backwards``, the features being newes
 """
 import keras
 
-from keras_taskadapt.salinity.ann import HIDDEN_PER_STATION, antecedent_features, dense_path, window_input
+from keras_taskadapt.salinity.ann import (HIDDEN_PER_STATION, antecedent_features, dense_path,
+                                          window_input)
 
 SHORTCUTS = ("dense", "lstm", "gru")
 CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}

@@ -44,7 +44,7 @@ class _MinMaxRange(keras.layers.Layer):
         empty = ~np.isfinite(x).any(axis=axes)
         if empty.any():
             raise TaskAdaptError(f"cannot fit the [0.1, 0.9] scaling: feature "
-                            f"{np.argwhere(empty)[0].tolist()} has no value in the training split")
+                                 f"{np.argwhere(empty)[0].tolist()} has no value in the training split")
         minimum = np.nanmin(x, axis=axes, keepdims=True)[0]
         maximum = np.nanmax(x, axis=axes, keepdims=True)[0]
         return cls(minimum, maximum, **kwargs)

@@ -18,7 +18,7 @@ def _pair(windows, test):
     """``(train, test)`` Windows from a boolean test mask; both must hold samples."""
     if test.all() or not test.any():
         raise TaskAdaptError(f"the split leaves {'no training' if test.all() else 'no test'} "
-                        f"sample out of {len(windows)}")
+                             f"sample out of {len(windows)}")
     return windows.take(~test), windows.take(test)
 
 
@@ -50,7 +50,7 @@ def case_split(windows, test_cases, train_cases=None):
     for case in test_cases + (train_cases or []):
         if case not in known:
             raise TaskAdaptError(f"no case '{case}' in the data; its cases are "
-                            f"{', '.join(sorted(known))}")
+                                 f"{', '.join(sorted(known))}")
     both = set(test_cases) & set(train_cases or [])
     if both:
         raise TaskAdaptError(f"case '{sorted(both)[0]}' is both a training and a test case")

@@ -65,7 +65,8 @@ STRENGTH_OPTIONS = {"crop": ("--crop-fraction", "fraction of each side cropped a
 
 def add_model_options(parser):
     group = parser.add_argument_group("model (figures 3.1 and 3.3)")
-    group.add_argument("--depth", type=int, choices=(18, 34), default=18, help="ResNet-18 or -34 back-bone (default: 18)")
+    group.add_argument("--depth", type=int, choices=(18, 34), default=18,
+                       help="ResNet-18 or -34 back-bone (default: 18)")
     group.add_argument("--width", type=positive, default=0.25,
                        help="channel multiplier; 1 is the seed's network, 0.25 CPU-sized (default: 0.25)")
     group.add_argument("--latent-dim", type=count, default=64, help="dy, entries of the latent (default: 64)")

@@ -34,7 +34,8 @@ def gaussian_fit(latents):
     """Mean and standard deviation of every entry (last axis) of ``latents`` (N, dy), float64."""
     values = np.asarray(latents, dtype=np.float64)
     if values.ndim != 2 or values.shape[0] < 2:
-        raise TaskAdaptError(f"latents must be a matrix of at least 2 rows (samples, entries), got shape {values.shape}")
+        raise TaskAdaptError(f"latents must be a matrix of at least 2 rows (samples, entries), got shape "
+                             f"{values.shape}")
     return values.mean(axis=0), values.std(axis=0)
 
 

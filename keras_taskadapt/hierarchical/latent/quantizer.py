@@ -90,7 +90,7 @@ class LatentQuantizer(keras.layers.Layer):
         values = np.asarray(ops.convert_to_numpy(step_sizes), dtype="float64")
         if values.shape != tuple(self.step_sizes.shape) or not (np.isfinite(values) & (values > 0)).all():
             raise TaskAdaptError(f"step sizes must be {tuple(self.step_sizes.shape)} finite positive numbers, "
-                            f"got shape {values.shape}")
+                                 f"got shape {values.shape}")
         self.step_sizes.assign(values.astype(self.step_sizes.dtype))
 
     def compute_output_shape(self, input_shape):

@@ -57,7 +57,8 @@ def split_autoencoder(num_classes, input_shape=(32, 32, 3), depth=18, width=1.0,
         check_count("hidden_units", hidden_units)
     height, width_pixels = tuple(input_shape)[:2]
     if height % 16 or width_pixels % 16:
-        raise TaskAdaptError(f"the split auto-encoder needs image sides that are multiples of 16, got {height}x{width_pixels}")
+        raise TaskAdaptError(f"the split auto-encoder needs image sides that are multiples of 16, got "
+                             f"{height}x{width_pixels}")
     front = wavelet_front(input_shape, depth, width, wavelet, weight_decay)
     encoder = keras.Model(front.input, latent_encoder(front.output, latent_dim, hidden_units, weight_decay),
                           name="encoder")

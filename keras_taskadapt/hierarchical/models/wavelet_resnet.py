@@ -116,4 +116,4 @@ def _check_input_shape(input_shape):
         raise TaskAdaptError(f"the wavelet-domain models take RGB images (height, width, 3), got {shape}")
     if any(side % 8 for side in shape[:2]):
         raise TaskAdaptError(f"image height and width must be multiples of 8 (DWT and two strided modules), "
-                        f"got {shape[0]}x{shape[1]}")
+                             f"got {shape[0]}x{shape[1]}")

@@ -36,7 +36,7 @@ class ChannelGroups:
         for layer in model.layers:
             if len(layer._inbound_nodes) != 1:
                 raise TaskAdaptError(f"layer {layer.name!r} is used {len(layer._inbound_nodes)} times; "
-                                "channel groups need every layer used once")
+                                     "channel groups need every layer used once")
             sources = [tensor._keras_history.operation.name for tensor in layer._inbound_nodes[0].input_tensors]
             groups = [raw_outputs[source] for source in sources]
             raw_inputs[layer.name] = groups[0] if groups else None
