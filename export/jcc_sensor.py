@@ -13,6 +13,14 @@ TensorFlow (Flex) ops.
 from export.tflite import export_tflite
 from keras_taskadapt.jpeg.jcc_config import model_image_shape
 
+#: The JCC sensor's value conventions (its report's ``contract``, beside the signature's tensors).
+SENSOR_CONTRACT = {
+    "input": "pixels: float32 RGB images, values 0..255 as they are (no shift, no scaling)",
+    "outputs": "int32 quantized DCT coefficients per component, (N, block rows, block columns, 64) in natural "
+               "row-major order within a block: 'y' (luma, full size), 'cb' and 'cr' (4:2:0, half size). Read "
+               "them by name: the signature lists them in its own order (signature_outputs), not y, cb, cr",
+}
+
 
 def jcc_sensor_model(jcc, image_shape=None):
     """The sensor ``keras.Model``: RGB 0..255 ``pixels`` -> int32 ``{"y", "cb", "cr"}`` grids.
@@ -39,19 +47,6 @@ def export_jcc_sensor(jcc, path, *, image_shape=None, batch=None, force=False):
     The report's ``identical_fraction`` is the share of coefficients equal to the Keras
     encoder's on ``batch`` (default: random pixels).
     """
-    from dataclasses import replace
+    return export_tflite(jcc_sensor_model(jcc, image_shape), path, mode="float", batch=batch, force=force,
+                         kind="tflite-jcc-sensor", contract=SENSOR_CONTRACT)
 
-    report = export_tflite(jcc_sensor_model(jcc, image_shape), path, mode="float", batch=batch, force=force,
-                           kind="tflite-jcc-sensor")
-    report = replace(report, contract={**report.contract, **SENSOR_CONTRACT})
-    report.write()
-    return report
-
-
-#: The JCC sensor's value conventions (its report's ``contract``, beside the signature's tensors).
-SENSOR_CONTRACT = {
-    "input": "pixels: float32 RGB images, values 0..255 as they are (no shift, no scaling)",
-    "outputs": "int32 quantized DCT coefficients per component, (N, block rows, block columns, 64) in natural "
-               "row-major order within a block: 'y' (luma, full size), 'cb' and 'cr' (4:2:0, half size). Read "
-               "them by name: the signature lists them in its own order (signature_outputs), not y, cb, cr",
-}

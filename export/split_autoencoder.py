@@ -72,10 +72,10 @@ def deployed_codec(model, scale=None, train_images=None, entropy_model="histogra
     from keras_taskadapt.hierarchical.latent import SplitCodec
 
     latents = None
-    if train_images is not None:
+    if scale is not None and train_images is not None:  # H(y_i) of the entropy-scaled steps
         latents = model.encoder.predict(train_images, batch_size=256, verbose=0)
     codec = SplitCodec.of_model(model, step_sizes_for(model, scale, latents))
-    if latents is not None:
+    if train_images is not None:
         codec.fit_symbols(codec.sensor_model().predict(train_images, batch_size=256, verbose=0), entropy_model)
     return codec
 

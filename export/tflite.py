@@ -158,12 +158,14 @@ def tflite_contract(runner):
             "signature_outputs": [tensor_contract(runner.output_details[name], name) for name in runner.output_names]}
 
 
-def export_tflite(model, path, *, mode="float", representative=None, batch=None, force=False, kind=None):
+def export_tflite(model, path, *, mode="float", representative=None, batch=None, force=False, kind=None,
+                  contract=None):
     """Convert ``model`` to ``.tflite`` at ``path`` in ``mode``, check it with LiteRT and report.
 
     ``batch`` (default: random pixels shaped like the input) is run through the artifact and
     the Keras model for the parity figures; the latency is that of one input on one thread.
-    The report lands in ``<path>.report.json`` with ``kind`` (default ``tflite-<mode>``).
+    The report lands in ``<path>.report.json`` with ``kind`` (default ``tflite-<mode>``); its
+    ``contract`` is the signature's tensors and ``contract``'s entries (the value conventions).
     """
     batch = sample_batch(model) if batch is None else batch
     expected = named_outputs(model(batch, training=False))
@@ -175,6 +177,7 @@ def export_tflite(model, path, *, mode="float", representative=None, batch=None,
         single = first_of(batch)
         latency = seconds_per_call(lambda: runner.run(single))
         report = ArtifactReport(artifact=path, kind=kind or f"tflite-{mode}", size_bytes=artifact_size(temporary),
-                                latency_ms_per_input=1000.0 * latency, parity=parity, contract=tflite_contract(runner))
+                                latency_ms_per_input=1000.0 * latency, parity=parity,
+                                contract={**tflite_contract(runner), **(contract or {})})
     report.write()
     return report

@@ -1,6 +1,6 @@
 """``keras-taskadapt <verb> <task> [options]``: the command line.
 
-Verbs and tasks come from the command registry (:mod:`keras_taskadapt.tasks.registry`); only
+Verbs and tasks come from the command registry (:mod:`keras_taskadapt.commands.registry`); only
 the command being run declares its options, so ``--help`` stays fast. A mistake the user can
 fix ends in one line ``error: ...`` and exit status 2, never a traceback: argparse's usage
 errors, and the library's :class:`~keras_taskadapt.core.errors.TaskAdaptError` and
@@ -151,7 +151,7 @@ def main(argv=None):
         options = parser.parse_args(argv)
     except SystemExit as done:  # --help, --version and usage errors (already printed)
         return done.code
-    from keras_taskadapt.core.errors import TaskAdaptError
+    from keras_taskadapt.core.errors import DamagedDataError, TaskAdaptError
     from tfrecords_tools.errors import TFRecordError
 
     task_parser = task_parsers.get(selected)
@@ -162,9 +162,7 @@ def main(argv=None):
             damage = damaged_data(options) if type(error).__name__ in DATA_ERRORS else None
             if damage is None:
                 raise
-            skip = option_of(task_parser, "skip_corrupt")
-            print(f"error: {damage}" + (f"; pass {skip} to skip damaged records and images" if skip else ""),
-                  file=sys.stderr)
+            print(one_line(DamagedDataError(damage), task_parser), file=sys.stderr)
             return 2
     except (TaskAdaptError, TFRecordError) as error:
         print(one_line(error, task_parser), file=sys.stderr)

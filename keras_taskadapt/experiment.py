@@ -17,7 +17,6 @@ training plot. A chapter supplies the parts that differ as hooks::
     )
 """
 
-import dataclasses
 import os
 import shutil
 import sys
@@ -28,10 +27,11 @@ from dataclasses import dataclass
 from typing import Optional
 
 from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.core.settings import OptionSettings
 
 
 @dataclass
-class RunSettings:
+class RunSettings(OptionSettings):
     """What every training run is told besides its chapter's own options."""
 
     out: str
@@ -43,15 +43,6 @@ class RunSettings:
     resume: bool = False
     force: bool = False
     tensorboard: bool = False
-
-    @classmethod
-    def from_options(cls, options, **overrides):
-        """The settings among ``options`` (a namespace or mapping with the same names)."""
-        values = vars(options) if hasattr(options, "__dict__") else dict(options)
-        fields = {field.name for field in dataclasses.fields(cls)}
-        settings = cls(**{**{key: value for key, value in values.items() if key in fields}, **overrides})
-        settings.check()
-        return settings
 
     def check(self):
         for name in ("epochs", "steps_per_epoch"):
@@ -172,7 +163,8 @@ def run_training(settings, *, open_data, build, evaluate, callbacks=None, epochs
         data = open_data()
         with strategy.scope():
             model = build(data)
-        recorded = {"dataset": data.source.name} if getattr(data, "source", None) is not None else {}
+        source = getattr(data, "source", None)
+        recorded = {"dataset": source.name} if source is not None else {}
         run.write_config({**(config or {}), **recorded, "out": settings.out})
         with strategy.scope():
             if fit is None:
@@ -184,8 +176,8 @@ def run_training(settings, *, open_data, build, evaluate, callbacks=None, epochs
             else:
                 seconds = fit(model, data, run)
         metrics = {**evaluate(model, data, run), "train_seconds": seconds, "epochs": len(run.read_history())}
-        if getattr(data, "source", None) is not None:
-            metrics.update(data_bookkeeping(data.source))
+        if source is not None:
+            metrics.update(data_bookkeeping(source))
         run.save_model(model)
         run.write_metrics(metrics)
         if plot_history:

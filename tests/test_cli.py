@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from keras_taskadapt.cli import main
-from keras_taskadapt.tasks.registry import VERBS
+from keras_taskadapt.commands.registry import VERBS
 
 CLI = [sys.executable, "-m", "keras_taskadapt"]
 

@@ -6,6 +6,7 @@ through :func:`~keras_taskadapt.core.files.atomic_path`. A folder that already h
 is not written over unless the caller says so (:meth:`RunDirectory.claim`).
 """
 
+import csv
 import os
 import platform
 import shutil
@@ -13,8 +14,7 @@ import sys
 
 from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.core.figures import pyplot, save_figure
-from keras_taskadapt.core.files import atomic_path, write_json
-from keras_taskadapt.core.history import read_history, write_history
+from keras_taskadapt.core.files import atomic_path, write_csv, write_json
 
 #: Files a run writes that mark the folder as holding a run.
 RUN_MARKERS = ("metrics.json", "backup")
@@ -146,10 +146,22 @@ class RunDirectory:
         return self.file(name)
 
     def read_history(self):
-        return read_history(self.history_path)
+        """Rows of ``history.csv`` as dicts of floats (``epoch`` as int; an empty cell, a metric the
+        epoch did not log, as NaN); no rows when the file is absent."""
+        if not os.path.exists(self.history_path):
+            return []
+        with open(self.history_path, newline="") as handle:
+            return [{key: (int(value) if key == "epoch" else float(value or "nan")) for key, value in row.items()}
+                    for row in csv.DictReader(handle)]
 
     def write_history(self, rows):
-        write_history(self.history_path, rows)
+        """Replace ``history.csv`` with ``rows`` (removed for no rows)."""
+        if not rows:
+            if os.path.exists(self.history_path):
+                os.remove(self.history_path)
+            return
+        write_csv(self.history_path, [{key: "" if value != value else value for key, value in row.items()}
+                                      for row in rows])  # NaN (value != value) back to an empty cell
 
     def plot_history(self, name="training.png"):
         """A PNG of every logged curve (train and validation side by side per metric)."""

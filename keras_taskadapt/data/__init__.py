@@ -24,9 +24,9 @@ from keras_taskadapt.data import (  # noqa: F401  each registers its source
     tfrecord_source,
     tiny_imagenet,
 )
-from keras_taskadapt.data.image_data import ImageData, load_dataset, open_image_data
+from keras_taskadapt.data.image_data import ImageData, load_dataset, open_image_data, open_image_source
 from keras_taskadapt.data.source import SPLITS, ImageSource
 from keras_taskadapt.data.sources import DEFAULT_DATASET, SOURCES, describe_specs, open_dataset
 
 __all__ = ["DEFAULT_DATASET", "SOURCES", "SPLITS", "ImageData", "ImageSource", "describe_specs", "load_dataset",
-           "open_dataset", "open_image_data"]
+           "open_dataset", "open_image_data", "open_image_source"]

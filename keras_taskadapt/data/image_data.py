@@ -82,6 +82,10 @@ class ImageData:
     def test(self):
         return self._pipeline("test", batch_size=self.batch_size, shuffle=False)
 
+    def total_steps(self, epochs):
+        """Training steps of ``epochs`` epochs (``None`` where the length of an epoch is not known)."""
+        return epochs * self.steps_per_epoch if self.steps_per_epoch else None
+
     @property
     def input_shape(self):
         """(H, W, 3) a model takes: the resize size if one was asked for, else the data set's."""
@@ -103,12 +107,18 @@ class ImageData:
         return np.concatenate(images).astype(np.float32), np.concatenate(labels)
 
 
+def open_image_source(spec=DEFAULT_DATASET, *, data_dir=None, image_size=None, skip_corrupt=False):
+    """:func:`~keras_taskadapt.data.sources.open_dataset` of ``spec``, its images of another size
+    resized to ``image_size`` (H, W) where the source lets the size be chosen."""
+    shape = tuple(image_size) + (3,) if image_size else None
+    return open_dataset(spec, data_dir=data_dir, image_shape=shape, skip_corrupt=skip_corrupt)
+
+
 def open_image_data(spec=DEFAULT_DATASET, *, data_dir=None, image_size=None, skip_corrupt=False, source=None,
                     **pipelines):
     """:class:`ImageData` of ``spec`` (or of an already opened ``source``); ``pipelines`` are
     :class:`ImageData`'s options (``batch_size``, ``train_batch_size``, ``seed``, ``augment``,
     ``steps_per_epoch``)."""
     if source is None:
-        shape = tuple(image_size) + (3,) if image_size else None
-        source = open_dataset(spec, data_dir=data_dir, image_shape=shape, skip_corrupt=skip_corrupt)
+        source = open_image_source(spec, data_dir=data_dir, image_size=image_size, skip_corrupt=skip_corrupt)
     return ImageData(source, image_size=image_size, **pipelines)

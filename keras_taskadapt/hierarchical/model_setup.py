@@ -10,18 +10,14 @@ section 3.4.1 and compiles it; :func:`svm_decoder_model` puts a linear SVM in th
 place. :func:`load_hierarchical` reads a saved model back.
 """
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
 from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.core.settings import OptionSettings
 
 ARCHITECTURES = ("split-ae", "classifier")
 DECODER_RETRAINS = ("kl", "svm")
-
-
-def _pick(cls, values):
-    return cls(**{field.name: values[field.name] for field in dataclasses.fields(cls) if field.name in values})
 
 
 def load_hierarchical(path):
@@ -38,7 +34,7 @@ def architecture_of(model):
 
 
 @dataclass
-class ArchitectureConfig:
+class ArchitectureConfig(OptionSettings):
     """The parts of a new model (their meaning: ``keras-taskadapt train hierarchical --help``)."""
 
     architecture: str = "split-ae"
@@ -52,8 +48,10 @@ class ArchitectureConfig:
     seed: Optional[int] = 0
 
     @classmethod
-    def from_options(cls, options):
-        return _pick(cls, {**vars(options), "architecture": getattr(options, "architecture", None) or "split-ae"})
+    def from_options(cls, options, **overrides):
+        """The settings among ``options``; no ``architecture`` (an ``--init`` model's by default) is ``split-ae``."""
+        architecture = getattr(options, "architecture", None) or "split-ae"
+        return super().from_options(options, **{"architecture": architecture, **overrides})
 
     def build(self, num_classes, input_shape):
         """The :class:`~keras_taskadapt.hierarchical.models.parts.HierarchicalParts` of ``architecture``."""
@@ -71,14 +69,20 @@ class ArchitectureConfig:
                                  seed=self.seed, **common)
 
 
-def check_init_model(model, input_shape, num_classes):
-    """A trained model to start from must take the data's images and classes."""
-    if tuple(model.encoder.input.shape[1:]) != tuple(input_shape):
-        raise TaskAdaptError(f"the initial model takes images of {tuple(model.encoder.input.shape[1:])}, the data has "
-                             f"{tuple(input_shape)}", parameter="init")
-    if model.decoder.output.shape[-1] != num_classes:
-        raise TaskAdaptError(f"the initial model has {model.decoder.output.shape[-1]} classes, the data "
-                             f"{num_classes}", parameter="init")
+def check_model_data(model, name, input_shape, num_classes=None, *, parameter=None):
+    """The hierarchical ``model`` must take the data's images of ``input_shape`` and, when
+    ``num_classes`` is given, have as many classes.
+
+    ``name`` names the model in the message (its path, "the initial model"); ``parameter`` is
+    the one to blame (default: ``image_size`` for the images, ``dataset`` for the classes).
+    """
+    shape = tuple(model.encoder.input.shape[1:])
+    if tuple(input_shape) != shape:
+        raise TaskAdaptError(f"{name} takes images of {shape}, the data has {tuple(input_shape)} (resize them)",
+                             parameter=parameter or "image_size")
+    classes = model.decoder.output.shape[-1]
+    if num_classes is not None and classes != num_classes:
+        raise TaskAdaptError(f"{name} has {classes} classes, the data {num_classes}", parameter=parameter or "dataset")
 
 
 def initial_parts(architecture, num_classes, input_shape, *, init=None, truncate_to=None, truncate_by="last",
@@ -95,7 +99,7 @@ def initial_parts(architecture, num_classes, input_shape, *, init=None, truncate
     if init is None:
         parts = architecture.build(num_classes, input_shape)
     else:
-        check_init_model(init, input_shape, num_classes)
+        check_model_data(init, "the initial model", input_shape, num_classes, parameter="init")
         parts = HierarchicalParts(init.encoder, init.decoder, init.side_branch, init.quantizer)
     if truncate_to is None:
         return parts
@@ -107,7 +111,7 @@ def initial_parts(architecture, num_classes, input_shape, *, init=None, truncate
 
 
 @dataclass
-class StrategyConfig:
+class StrategyConfig(OptionSettings):
     """How the parts train (their meaning: ``keras-taskadapt train hierarchical --help``)."""
 
     training: Optional[str] = "e2e"
@@ -123,12 +127,6 @@ class StrategyConfig:
     seed: int = 0
     kl_label_smoothing: float = 0.0
     svm_c: float = 1.0
-
-    @classmethod
-    def from_options(cls, options, **overrides):
-        config = _pick(cls, {**vars(options), **overrides})
-        config.check()
-        return config
 
     def check(self):
         if self.decoder_retrain is not None:

@@ -2,7 +2,6 @@
 ``dy`` (a keras-tuner grid search), the most accurate wins."""
 
 
-
 def screen_latent_dims(architecture, data, latent_dims, out, *, epochs, steps_per_epoch=None, learning_rate=1e-3,
                        resume=False, seed=0, config=None):
     """Train an :class:`~keras_taskadapt.hierarchical.training.EndToEnd` split auto-encoder of

@@ -7,13 +7,13 @@ of eq. (2.4) on its kernels in front of the chosen classifier; a DCT-domain clas
 encoder alone) and compiles it with one Adam optimizer per group, cosine-decayed over the run.
 """
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 
 from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.core.settings import OptionSettings
 
 MODES = ("jcc", "baseline")
 #: Classifiers the codec can feed: the shared pixel back-bones and the DCT-domain ResNet (fig. 2.6).
@@ -27,7 +27,7 @@ def classifier_names():
 
 
 @dataclass
-class JccConfig:
+class JccConfig(OptionSettings):
     """The settings of one run (their meaning: ``keras-taskadapt train jcc --help``)."""
 
     mode: str = "jcc"
@@ -47,13 +47,6 @@ class JccConfig:
     weight_decay: float = 1e-4
     learning_rate: float = 1e-3
     jpeg_learning_rate: float = 1e-2
-
-    @classmethod
-    def from_options(cls, options, **overrides):
-        values = {**vars(options), **overrides}
-        config = cls(**{field.name: values[field.name] for field in dataclasses.fields(cls) if field.name in values})
-        config.check()
-        return config
 
     def check(self):
         if self.mode not in MODES:

@@ -30,18 +30,23 @@ class EmulatorSignature(keras.layers.Layer):
                 "stations": list(self.stations), "lead": self.lead}
 
 
+def find_signature(model):
+    """The :class:`EmulatorSignature` layer of ``model`` (``None`` when it has none)."""
+    return next((layer for layer in getattr(model, "layers", ()) if isinstance(layer, EmulatorSignature)), None)
+
+
 def read_signature(model, path="the model"):
     """The :class:`EmulatorSignature` of ``model``; a :class:`TaskAdaptError` if it has none."""
-    for layer in model.layers:
-        if isinstance(layer, EmulatorSignature):
-            return layer
+    signature = find_signature(model)
+    if signature is not None:
+        return signature
     raise TaskAdaptError(f"{path} is not a salinity emulator (it records no input and station "
                          f"columns); train one with `keras-taskadapt train salinity`", parameter="model")
 
 
 def emulator_contract(model):
     """What a served emulator takes and gives (``None`` for a model that is no emulator)."""
-    signature = next((layer for layer in getattr(model, "layers", []) if isinstance(layer, EmulatorSignature)), None)
+    signature = find_signature(model)
     if signature is None:
         return None
     days = model.input.shape[1]
@@ -64,6 +69,4 @@ def load_emulator(path):
     from keras_taskadapt.core.keras_file import load_model
 
     model = load_model(path, keras.Model, "a salinity emulator (written by train salinity)")
-    if not hasattr(model, "layers"):
-        raise TaskAdaptError(f"{path} is not a salinity emulator (written by train salinity)", parameter="model")
     return model, read_signature(model, path)

@@ -1,8 +1,8 @@
 """The command line's tasks: ``keras-taskadapt <verb> <task>``.
 
 Every module here only wires options to the library: it declares its options and registers
-its commands in :data:`~keras_taskadapt.tasks.registry.COMMANDS`
-(:func:`~keras_taskadapt.tasks.registry.command`); the work is done by the chapters'
+its commands in :data:`~keras_taskadapt.commands.registry.COMMANDS`
+(:func:`~keras_taskadapt.commands.registry.command`); the work is done by the chapters'
 packages. Task modules import nothing heavy at import time and never import each other.
 """
 
@@ -20,6 +20,6 @@ from keras_taskadapt.tasks import (  # noqa: F401  each registers its commands
     pruning,
     salinity,
 )
-from keras_taskadapt.tasks.registry import COMMANDS, VERBS, tasks_of
+from keras_taskadapt.commands.registry import COMMANDS, VERBS, tasks_of
 
 __all__ = ["COMMANDS", "VERBS", "tasks_of"]

@@ -10,9 +10,9 @@ metrics.json keys: ``accuracy`` and ``loss`` on the test split, ``train_seconds`
 
 import os
 
-from keras_taskadapt.tasks.options import add_data_options, add_output_options, add_run_options
-from keras_taskadapt.tasks.options import add_training_options, count, evaluation_data, training_data
-from keras_taskadapt.tasks.registry import command
+from keras_taskadapt.commands.options import add_data_options, add_output_options, add_run_options
+from keras_taskadapt.commands.options import add_training_options, count, evaluation_data, training_data
+from keras_taskadapt.commands.registry import command
 
 
 def add_train_arguments(parser):
@@ -29,10 +29,9 @@ def train_classifier(options, out):
     from keras_taskadapt.experiment import RunSettings, run_training
 
     def build(data):
-        total = options.epochs * data.steps_per_epoch if data.steps_per_epoch else None
         return compiled_classifier(data.source.num_classes, data.input_shape, depth=options.depth,
                                    width=options.width, weight_decay=options.weight_decay,
-                                   learning_rate=options.learning_rate, total_steps=total)
+                                   learning_rate=options.learning_rate, total_steps=data.total_steps(options.epochs))
 
     return run_training(
         RunSettings.from_options(options, out=out),

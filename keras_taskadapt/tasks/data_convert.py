@@ -1,7 +1,7 @@
 """``data convert``: any data set into sharded TFRecords (encoded, raw, dense or sparse)."""
 
-from keras_taskadapt.tasks.options import add_data_options, count
-from keras_taskadapt.tasks.registry import command
+from keras_taskadapt.commands.options import add_data_options, count
+from keras_taskadapt.commands.registry import command
 
 
 def add_arguments(parser):

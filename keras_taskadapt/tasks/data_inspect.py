@@ -2,7 +2,7 @@
 
 import json
 
-from keras_taskadapt.tasks.registry import command
+from keras_taskadapt.commands.registry import command
 
 
 def add_inspect_arguments(parser):

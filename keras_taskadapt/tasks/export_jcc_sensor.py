@@ -7,8 +7,8 @@ images, else on random pixels. ``--image-size`` sets the sensor's image size whe
 does not fix it (DCT-domain classifiers).
 """
 
-from keras_taskadapt.tasks.options import add_artifact_options, data_arguments
-from keras_taskadapt.tasks.registry import command
+from keras_taskadapt.commands.options import add_artifact_options, data_arguments
+from keras_taskadapt.commands.registry import command
 
 
 def add_arguments(parser):

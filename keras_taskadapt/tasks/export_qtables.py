@@ -5,14 +5,12 @@ Pillow's flat ``pillow_qtables``), ``qtables.h`` (``jpeg_add_quant_table``), ``q
 (figure 2.11) and ``qtables.report.json``.
 """
 
-from keras_taskadapt.tasks.registry import command
+from keras_taskadapt.commands.options import add_export_options
+from keras_taskadapt.commands.registry import command
 
 
 def add_arguments(parser):
-    parser.add_argument("--model", required=True, help="a .keras JCC model written by train jcc")
-    parser.add_argument("--out", required=True, help="the folder to write the table files into")
-    parser.add_argument("--force", action="store_true",
-                        help="replace an existing --out (only the files the export writes)")
+    add_export_options(parser, "a .keras JCC model written by train jcc", "the folder to write the table files into")
 
 
 @command("export", "qtables", "learned JPEG tables: cjpeg text, JSON, C header, heatmap", add_arguments)

@@ -2,14 +2,12 @@
 (:mod:`export.savedmodel`); a salinity emulator's inputs, stations, lead and window layout go
 into its report and ``assets.extra/contract.json``."""
 
-from keras_taskadapt.tasks.registry import command
+from keras_taskadapt.commands.options import add_export_options
+from keras_taskadapt.commands.registry import command
 
 
 def add_arguments(parser):
-    parser.add_argument("--model", required=True, help="a .keras model written by train")
-    parser.add_argument("--out", required=True, help="the SavedModel folder to write")
-    parser.add_argument("--force", action="store_true",
-                        help="replace an existing --out (only the files the export writes)")
+    add_export_options(parser, "a .keras model written by train", "the SavedModel folder to write")
 
 
 @command("export", "savedmodel", "SavedModel with a serve signature, reload-checked", add_arguments)

@@ -17,8 +17,8 @@ entropy-scaled steps ``q_i = s H(y_i)`` of eq. (3.8) into sensor and server.
 ``--report-images`` test images (parity and rate).
 """
 
-from keras_taskadapt.tasks.options import add_artifact_options, count, data_arguments, positive
-from keras_taskadapt.tasks.registry import command
+from keras_taskadapt.commands.options import add_artifact_options, count, data_arguments, positive
+from keras_taskadapt.commands.registry import command
 
 
 def add_arguments(parser):
@@ -49,17 +49,13 @@ def add_arguments(parser):
          add_arguments)
 def run(options):
     from export import deployed_codec, export_split, quantization_aware_sensor, representative_data
-    from keras_taskadapt.core.errors import TaskAdaptError
     from keras_taskadapt.data import open_image_data
-    from keras_taskadapt.hierarchical.model_setup import load_hierarchical
+    from keras_taskadapt.hierarchical.model_setup import check_model_data, load_hierarchical
 
     model = load_hierarchical(options.model)
     data = open_image_data(**data_arguments(options, model=options.model), batch_size=options.batch_size,
                            seed=options.seed)
-    shape = tuple(model.encoder.input.shape[1:])
-    if tuple(data.input_shape) != shape:
-        raise TaskAdaptError(f"the model takes images of {shape}, the data has {tuple(data.input_shape)} "
-                             "(use --image-size)", parameter="dataset")
+    check_model_data(model, "the model", data.input_shape, parameter="dataset")
     train_images, _ = data.first_examples("train", options.train_examples)
     batch, _ = data.first_examples("test", options.report_images)
     codec = deployed_codec(model, options.scale, train_images, options.entropy_model)

@@ -8,8 +8,8 @@ random pixels. Writes ``<out>`` and ``<out>.report.json`` (``size_bytes``,
 ``identical_fraction`` for integer-valued outputs; ``contract``: the signature's tensors).
 """
 
-from keras_taskadapt.tasks.options import add_artifact_options, count, data_arguments
-from keras_taskadapt.tasks.registry import command
+from keras_taskadapt.commands.options import add_artifact_options, count, data_arguments
+from keras_taskadapt.commands.registry import command
 
 
 def add_arguments(parser):

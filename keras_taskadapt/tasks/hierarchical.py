@@ -47,10 +47,10 @@ per distortion and a clean row ``none``), ``distortions.png`` and ``accuracy_<di
 import argparse
 import os
 
-from keras_taskadapt.tasks.options import add_data_options, add_output_options, add_run_options
-from keras_taskadapt.tasks.options import add_training_options, count, data_arguments, evaluation_data
-from keras_taskadapt.tasks.options import non_negative, positive, training_data
-from keras_taskadapt.tasks.registry import command
+from keras_taskadapt.commands.options import add_data_options, add_output_options, add_run_options
+from keras_taskadapt.commands.options import add_training_options, count, data_arguments, evaluation_data
+from keras_taskadapt.commands.options import non_negative, positive, training_data
+from keras_taskadapt.commands.registry import command
 
 #: Options that need the quantized latent of the split auto-encoder: {attribute: option}.
 LATENT_OPTIONS = {"quantization_scales": "--quantization-scales", "truncate_to": "--truncate-to",
@@ -197,7 +197,7 @@ def train_hierarchical(options, out, **overrides):
     """Train one hierarchical model into ``out`` (``overrides`` replace options); returns its metrics."""
     import time
 
-    from keras_taskadapt.data import open_dataset
+    from keras_taskadapt.data import open_image_source
     from keras_taskadapt.experiment import RunSettings, run_training
     from keras_taskadapt.hierarchical.evaluation import evaluation_metrics, group_metrics
     from keras_taskadapt.hierarchical.latents import collect_latents
@@ -216,12 +216,10 @@ def train_hierarchical(options, out, **overrides):
     state = {}
 
     def open_data():
-        arguments = data_arguments(options)
-        source = open_dataset(arguments["spec"], data_dir=arguments["data_dir"], skip_corrupt=arguments["skip_corrupt"],
-                              image_shape=tuple(options.image_size) + (3,) if options.image_size else None)
         source, state["robustness"] = robust_training_set(
-            source, label_corruption=options.label_corruption, corruption_seed=options.corruption_seed,
-            imbalance_classes=options.imbalance_classes, imbalance_remove=options.imbalance_remove, seed=options.seed)
+            open_image_source(**data_arguments(options)), label_corruption=options.label_corruption,
+            corruption_seed=options.corruption_seed, imbalance_classes=options.imbalance_classes,
+            imbalance_remove=options.imbalance_remove, seed=options.seed)
         return training_data(options, source=source, train_batch_size=options.ldr_batch_size or options.batch_size)
 
     def build(data):
@@ -305,21 +303,17 @@ def distortion_strengths(options):
 def evaluate(options):
     """Rate and accuracy of a saved model's deployed pipeline on a data set (and its curve);
     accuracy, parameters and FLOPs of a classifier (figure 3.1)."""
-    from keras_taskadapt.core.errors import TaskAdaptError
     from keras_taskadapt.core.run_directory import RunDirectory
     from keras_taskadapt.experiment import data_bookkeeping
     from keras_taskadapt.hierarchical.evaluation import distortion_metrics, evaluation_metrics, summary_line
-    from keras_taskadapt.hierarchical.model_setup import load_hierarchical
+    from keras_taskadapt.hierarchical.model_setup import check_model_data, load_hierarchical
 
     strengths = distortion_strengths(options)
     model = load_hierarchical(options.model)
     init_architecture(argparse.Namespace(**{**vars(options), "architecture": None}), model)
     run = RunDirectory(options.out)
     data = evaluation_data(options, options.model)
-    shape = tuple(model.encoder.input.shape[1:])
-    if tuple(data.input_shape) != shape:
-        raise TaskAdaptError(f"the model takes images of {shape}, the data has {tuple(data.input_shape)} "
-                             "(use --image-size)", parameter="model")
+    check_model_data(model, "the model", data.input_shape, parameter="model")
     metrics, codec = evaluation_metrics(model, data, run, model.name, coder_examples=options.coder_examples,
                                         entropy_model=options.entropy_model, scales=options.quantization_scales)
     metrics.update(**data_bookkeeping(data.source), model=os.path.abspath(options.model))

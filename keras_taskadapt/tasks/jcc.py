@@ -15,10 +15,10 @@ metrics.json keys (measured on real baseline JPEG files written with the learned
 
 import os
 
-from keras_taskadapt.tasks.options import add_data_options, add_output_options, add_run_options
-from keras_taskadapt.tasks.options import add_training_options, count, evaluation_data, non_negative, positive
-from keras_taskadapt.tasks.options import training_data
-from keras_taskadapt.tasks.registry import command
+from keras_taskadapt.commands.options import add_data_options, add_output_options, add_run_options
+from keras_taskadapt.commands.options import add_training_options, count, evaluation_data, non_negative, positive
+from keras_taskadapt.commands.options import training_data
+from keras_taskadapt.commands.registry import command
 
 
 def add_jcc_options(parser):
@@ -71,8 +71,8 @@ def train_jcc(options, out, **overrides):
     config = JccConfig.from_options(options, **overrides)
 
     def build(data):
-        total = options.epochs * data.steps_per_epoch if data.steps_per_epoch else None
-        return config.compile(config.build(data.source.num_classes, data.input_shape), total)
+        model = config.build(data.source.num_classes, data.input_shape)
+        return config.compile(model, data.total_steps(options.epochs))
 
     def evaluate(model, data, run):
         save_learned_tables(model, run.file("qtables.json"), run.file("qtables.png"),

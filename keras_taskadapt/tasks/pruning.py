@@ -29,9 +29,9 @@ after fine-tuning), ``accuracy_pruned`` (before fine-tuning), ``accuracy_before`
 ``skipped_records``, ``dataset``.
 """
 
-from keras_taskadapt.tasks.options import add_data_options, add_output_options, add_run_options, count
-from keras_taskadapt.tasks.options import evaluation_data, positive, training_data
-from keras_taskadapt.tasks.registry import command
+from keras_taskadapt.commands.options import add_data_options, add_output_options, add_run_options, count
+from keras_taskadapt.commands.options import evaluation_data, positive, training_data
+from keras_taskadapt.commands.registry import command
 
 SPLITS = ("train", "test")
 
@@ -56,13 +56,8 @@ def evaluate_power(options):
 
     from keras_taskadapt.core.errors import TaskAdaptError
     from keras_taskadapt.core.run_directory import RunDirectory
-    from keras_taskadapt.hierarchical.model_setup import load_hierarchical
-    from keras_taskadapt.hierarchical.pruning.plan import (
-        check_model_data,
-        discriminative_power,
-        first_examples,
-        write_power,
-    )
+    from keras_taskadapt.hierarchical.model_setup import check_model_data, load_hierarchical
+    from keras_taskadapt.hierarchical.pruning.plan import discriminative_power, first_examples, write_power
 
     if len(options.label) not in (0, len(options.model)):
         raise TaskAdaptError(f"give one --label per --model ({len(options.model)}), got {len(options.label)}")
@@ -125,10 +120,9 @@ def train_prune(options):
 
     from keras_taskadapt.core.files import write_csv
     from keras_taskadapt.experiment import RunSettings, run_training
-    from keras_taskadapt.hierarchical.model_setup import load_hierarchical
+    from keras_taskadapt.hierarchical.model_setup import check_model_data, load_hierarchical
     from keras_taskadapt.hierarchical.pruning import deployed_complexity
     from keras_taskadapt.hierarchical.pruning.plan import (
-        check_model_data,
         discriminative_power,
         first_examples,
         kept_channels,

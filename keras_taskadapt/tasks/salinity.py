@@ -20,8 +20,8 @@ plots ``time_series.png`` *, ``exceedance.png`` *, ``range_heatmap.png`` *,
 import argparse
 import os
 
-from keras_taskadapt.tasks.options import add_output_options, add_run_options, count, positive
-from keras_taskadapt.tasks.registry import command
+from keras_taskadapt.commands.options import add_output_options, add_run_options, count, positive
+from keras_taskadapt.commands.registry import command
 
 DEFAULT_LEADS = tuple(range(15))
 

@@ -71,17 +71,6 @@ def write_power(csv_path, png_path, curves, models, split):
     plot_best_filter_power(curves, png_path, title=f"best filter's discriminative power ({split} split)")
 
 
-def check_model_data(model, path, input_shape, num_classes):
-    """The hierarchical ``model`` (read from ``path``) must take the data's images and classes."""
-    shape = tuple(model.encoder.input.shape[1:])
-    if tuple(input_shape) != shape:
-        raise TaskAdaptError(f"{path} takes images of {shape}, the data has {tuple(input_shape)} (resize them)",
-                             parameter="image_size")
-    if model.decoder.output.shape[-1] != num_classes:
-        raise TaskAdaptError(f"{path} has {model.decoder.output.shape[-1]} classes, the data {num_classes}",
-                             parameter="dataset")
-
-
 def first_examples(batches, limit, batch_size):
     """``batches`` cut to the first ``limit`` examples (all when ``limit`` is ``None``)."""
     return batches if limit is None else batches.unbatch().take(limit).batch(batch_size)

@@ -123,10 +123,15 @@ def add_training_options(parser, epochs=10, learning_rate=0.1):
     return group
 
 
-def add_artifact_options(parser, model_help, out_help="the .tflite file to write"):
-    """The options of an export: the model, the artifact, ``--force`` and an optional data set."""
+def add_export_options(parser, model_help, out_help):
+    """The options of every export: the model, the artifact and ``--force``."""
     parser.add_argument("--model", required=True, help=model_help)
     parser.add_argument("--out", required=True, help=out_help)
     parser.add_argument("--force", action="store_true",
                         help="replace an existing --out (in a folder, only the files the export writes)")
+
+
+def add_artifact_options(parser, model_help, out_help="the .tflite file to write"):
+    """The options of an export that reads images: :func:`add_export_options` and an optional data set."""
+    add_export_options(parser, model_help, out_help)
     add_data_options(parser, default=None)
