@@ -21,11 +21,14 @@ decoder was trained on, so a quantized sensor that shifts symbols pays for it in
 
 :func:`export_split` writes the whole deployment as one folder, staged and moved into place:
 ``sensor.tflite``, ``server`` (SavedModel, ``serve`` signature) and ``server.tflite`` (float),
-each with its ``.report.json`` (with the input/output ``contract``), and ``entropy_coder.npz``
-(the steps and the coder's models).
+each with its ``.report.json`` (with the input/output ``contract``), ``entropy_coder.npz``
+(the steps and the coder's models) and ``stream_writer.py``
+(:mod:`keras_taskadapt.hierarchical.latent.stream_writer`: the stream written with NumPy alone,
+for a device that runs ``sensor.tflite`` without TensorFlow).
 """
 
 import os
+import shutil
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -37,6 +40,7 @@ from export.tflite import MODES, export_tflite
 from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.core.files import write_json
 from keras_taskadapt.core.registry import Registry
+from keras_taskadapt.hierarchical.latent import stream_writer
 
 #: Sensor modes: every TFLite conversion as it is, and ``qat`` (:mod:`export.qat`: a QAT
 #: sensor converted as int8), each the conversion it uses.
@@ -157,4 +161,5 @@ def export_split(codec, folder, *, sensor=None, mode="float", representative=Non
                                     contract={**report.contract, **contracts[name]})
             write_json(os.path.join(staging, f"{name}.report.json"), asdict(reports[name]))
         codec.save(os.path.join(staging, "entropy_coder.npz"))
+        shutil.copyfile(stream_writer.__file__, os.path.join(staging, "stream_writer.py"))
     return reports

@@ -175,3 +175,15 @@ def main(argv=None):
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def run(*argv):
+    """Run one ``keras-taskadapt`` command in this process, as a script runs a step: the
+    command is echoed, and a failure (its one-line error already printed) ends the script
+    with the command's exit status."""
+    import shlex
+
+    print("$ keras-taskadapt", shlex.join(str(arg) for arg in argv), flush=True)
+    code = main([str(arg) for arg in argv])
+    if code:
+        raise SystemExit(code)

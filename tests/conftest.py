@@ -22,6 +22,15 @@ def pytest_configure(config):
 
     tf.config.experimental.enable_op_determinism()
 
+
+@pytest.fixture(autouse=True)
+def seeded_random_state():
+    """Every test starts from the same Python, NumPy and TensorFlow seeds, whichever tests ran
+    before it (deterministic ops refuse random ops without a seed)."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 

@@ -148,3 +148,13 @@ def test_mirrored_strategy_trains_through_the_cli(tmp_path):
     config = json.loads((out / "config.json").read_text())
     assert config["options"]["strategy"] == "mirrored"
     assert json.loads((out / "metrics.json").read_text())["epochs"] == 1
+
+
+def test_run_echoes_a_command_and_ends_a_script_with_its_status(tmp_path, capsys):
+    from keras_taskadapt.cli import run
+
+    with pytest.raises(SystemExit) as stopped:
+        run("train", "classify", "--epochs", "0", "--out", tmp_path / "run")
+    printed = capsys.readouterr()
+    assert stopped.value.code == 2 and f"$ keras-taskadapt train classify --epochs 0 --out {tmp_path / 'run'}" in printed.out
+    assert "--epochs" in printed.err and not (tmp_path / "run").exists()

@@ -9,6 +9,8 @@ sensor converts, runs and is measured next to it.
 
 import json
 import os
+import subprocess
+import sys
 from typing import NamedTuple
 
 import keras
@@ -113,7 +115,7 @@ def test_float_export_matches_keras_on_real_test_images(cifar, float_pipeline, t
     folder = tmp_path / "split"
     assert sorted(os.listdir(folder)) == [".keras-taskadapt-artifact.json", "entropy_coder.npz", "sensor.tflite",
                                           "sensor.tflite.report.json", "server", "server.report.json",
-                                          "server.tflite", "server.tflite.report.json"]
+                                          "server.tflite", "server.tflite.report.json", "stream_writer.py"]
     written = {name: json.loads((folder / f"{name}.report.json").read_text()) for name in reports}
     assert all(written[name]["artifact"] == str(folder / name) for name in reports)
     assert written["sensor.tflite"]["kind"] == "split-sensor-float"
@@ -127,6 +129,17 @@ def test_float_export_matches_keras_on_real_test_images(cifar, float_pipeline, t
     probabilities = LiteRTModel(folder / "server.tflite").predict(symbols.astype(np.float32))
     assert np.max(np.abs(probabilities - expected)) < 1e-4
     assert float(np.mean(np.argmax(probabilities, axis=-1) == labels)) == pytest.approx(accuracy, abs=1e-3)
+
+    # the device side: the folder's stream writer, NumPy alone, writes the package's streams
+    np.save(tmp_path / "served.npy", served[:50])
+    device = ("import sys; sys.path.insert(0, sys.argv[1]); import numpy as np, stream_writer;"
+              "models = stream_writer.load_models(sys.argv[1] + '/entropy_coder.npz');"
+              "[open(f'{sys.argv[2]}/{i}.bin', 'wb').write(stream_writer.image_stream(models, row))"
+              " for i, row in enumerate(np.load(sys.argv[2] + '/served.npy'))];"
+              "assert not {'tensorflow', 'keras', 'constriction', 'keras_taskadapt'} & set(sys.modules)")
+    subprocess.run([sys.executable, "-c", device, str(folder), str(tmp_path)], check=True)
+    device_streams = [(tmp_path / f"{index}.bin").read_bytes() for index in range(50)]
+    assert device_streams == codec.compress_symbols(served[:50])
 
     rate = written["sensor.tflite"]["rate"]
     report_symbols = symbols[:REPORT_IMAGES]

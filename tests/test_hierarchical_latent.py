@@ -167,3 +167,36 @@ def test_entries_to_keep_last_or_least_discriminative():
         entries_to_keep("last", 6, 5)
     with pytest.raises(TaskAdaptError):
         entries_to_keep("random", 2, 5)
+
+
+def test_the_numpy_stream_writer_writes_the_packages_streams(tmp_path):
+    """The device's NumPy-only writer against the package's coder (``constriction``), byte for
+    byte: both models, escapes, and the carry ("inverted") path of the range coder."""
+    import constriction
+
+    from keras_taskadapt.hierarchical.latent import stream_writer
+    from keras_taskadapt.hierarchical.latent.bitstream import encode_image_stream
+
+    rng = np.random.default_rng(0)
+    train = np.round(np.concatenate([rng.normal(0, 3, (400, 12)), rng.standard_cauchy((100, 12)) * 2])).astype(int)
+    train[:, 3] = 0
+    train[:2, 3] = [1, -2]  # an entry that is almost always 0
+    test = np.round(np.concatenate([rng.normal(0, 3, (600, 12)), rng.standard_cauchy((200, 12)) * 500])).astype(int)
+    for model in ("histogram", "gaussian"):
+        path = str(tmp_path / f"{model}.npz")
+        LatentEntropyCoder.fit(train, model).save(path)
+        coder, models = LatentEntropyCoder.load(path), stream_writer.load_models(path)
+        assert [stream_writer.image_stream(models, row) for row in test] == [encode_image_stream(coder, row)
+                                                                             for row in test]
+
+    probabilities = np.array([0.9, 0.05, 0.03, 0.02])  # one long stream: carries happen
+    symbols = rng.choice(4, 20000, p=probabilities).astype(np.int32)
+    reference = constriction.stream.queue.RangeEncoder()
+    reference.encode(symbols, constriction.stream.model.Categorical(probabilities, perfect=False))
+    ours, inverted = stream_writer.RangeEncoder(), 0
+    cdf = stream_writer.quantized_cdf(probabilities)
+    for symbol in symbols:
+        ours.encode(cdf[symbol], cdf[symbol + 1] - cdf[symbol])
+        inverted += ours.inverted is not None
+    assert inverted > 0
+    np.testing.assert_array_equal(np.array(ours.sealed_words(), np.uint32), reference.get_compressed())

@@ -188,3 +188,23 @@ def test_model_with_codec_saves_and_reloads(tmp_path):
 def test_images_need_a_fixed_size():
     with pytest.raises(TaskAdaptError, match="fixed height and width"):
         JpegCodec()(keras.Input((None, None, 3)))
+
+
+def test_the_xla_default_computes_what_the_op_by_op_layers_compute():
+    """``jit_compile=True`` (the default) changes the speed, not the integers or the gradient."""
+    images = tf.constant(np.random.default_rng(7).integers(0, 256, (3, 24, 40, 3)).astype("float32"))
+    fused, op_by_op = (JpegCodec(initial_tables=60, learn_color=True, jit_compile=flag) for flag in (True, False))
+    assert fused.get_config()["jit_compile"] and not op_by_op.get_config()["jit_compile"]
+    results = []
+    for codec in (fused, op_by_op):
+        with tf.GradientTape() as tape:
+            decoded = codec(images)
+            loss = tf.reduce_mean(tf.square(decoded - images))
+        grids = JpegEncoder(initial_tables=60, jit_compile=codec.jit_compile)(images)
+        results.append((decoded, tape.gradient(loss, codec.trainable_weights), grids))
+    (decoded, gradients, grids), (decoded_plain, gradients_plain, grids_plain) = results
+    np.testing.assert_array_equal(decoded.numpy(), decoded_plain.numpy())
+    for name in grids:
+        np.testing.assert_array_equal(grids[name].numpy(), grids_plain[name].numpy())
+    for gradient, gradient_plain in zip(gradients, gradients_plain):
+        np.testing.assert_allclose(gradient.numpy(), gradient_plain.numpy(), rtol=1e-3, atol=1e-6)  # summation order

@@ -104,8 +104,36 @@ def local_cluster(workers):
     return [json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}) for index in range(workers)]
 
 
+def worker_position():
+    """``(workers, index)`` of this process in the multi-worker cluster it trains in, ``(1, 0)``
+    outside one; the index is ``tf.distribute``'s input worker index (the chief first)."""
+    strategy = _CREATED.get("multiworker")
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.cluster_spec().as_dict():
+        return 1, 0
+    spec = resolver.cluster_spec()
+    chiefs = len(spec.as_dict().get("chief", []))
+    workers = chiefs + len(spec.as_dict().get("worker", []))
+    return workers, 0 if resolver.task_type == "chief" else chiefs + int(resolver.task_id)
+
+
 def replicas():
     """Replicas of the current ``tf.distribute`` strategy (1 without one)."""
     import tensorflow as tf
 
     return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def local_inference(model):
+    """``batch -> NumPy outputs`` of ``model`` in inference mode, for this process's batch alone.
+
+    One compiled function, whatever strategy the model was built under. ``predict_on_batch``
+    under a multi-worker strategy takes each worker's batch as its share of a global batch and
+    returns the outputs of every worker's share; a loop that scores its own batches (decoded
+    files, one batch at a time) wants the outputs of the batch it passed.
+    """
+    import keras
+    import tensorflow as tf
+
+    forward = tf.function(lambda inputs: model(inputs, training=False), reduce_retracing=True)
+    return lambda inputs: keras.ops.convert_to_numpy(forward(inputs))

@@ -45,15 +45,29 @@ def make_pipeline(source, split, *, batch_size, shuffle=False, seed=0, augment=F
     at a time in parallel; augmentation is seeded too, so the same seed gives the same order
     and the same crops every run. Element order is deterministic.
 
-    Under a multi-worker strategy the pipeline is sharded by data: every worker reads the
-    whole pipeline and keeps its share of each global batch, so the workers together train on
-    the global batch a single process would, whatever the source (file sharding would give
-    each worker other records than the data set's declared size).
+    Under a multi-worker strategy the training split of a source stored as files whose shares
+    hold equal record counts (``tfrecord:`` shards; :attr:`ImageSource.worker_records`) is
+    sharded by file: each worker reads only its files (every ``workers``-th, from its index)
+    and contributes its part of each global batch from them. Anything else is sharded by
+    data: every worker reads the whole pipeline and keeps its share of each global batch, so
+    the workers together train on the global batch a single process would, and predictions
+    gathered from the workers come back in the split's order (what evaluation compares with
+    the labels).
     """
+    from keras_taskadapt.core.distribute import worker_position
+
+    workers, index = worker_position()
     options = tf.data.Options()
     options.deterministic = True
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    dataset = source.records(split).with_options(options)
+    dataset = None
+    if workers > 1 and split == "train" and source.worker_records is not None:
+        dataset = source.worker_records(split, workers, index)
+    if dataset is None:
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        dataset = source.records(split)
+    else:  # already this worker's share
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
+    dataset = dataset.with_options(options)
     if shuffle:
         dataset = dataset.shuffle(SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
     if repeat:

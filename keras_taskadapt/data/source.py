@@ -21,6 +21,10 @@ class ImageSource:
     ``skipped_records`` counts damaged records or files left out, ``resized_images`` the images
     stored at another size and resized to ``image_shape``; ``find_damage()``, where the source
     can look, names the first damaged record or file (``None`` when there is none).
+    ``worker_records(split, workers, index)``, where the data set is stored as files, is the
+    ``records`` of worker ``index``'s share of the files of a cluster of ``workers``, or
+    ``None`` when the files do not split into shares of equal record counts (the workers must
+    take the same number of steps).
     """
 
     name: str
@@ -34,6 +38,7 @@ class ImageSource:
     skipped_records: int = 0
     resized_images: int = 0
     find_damage: Optional[Callable] = None
+    worker_records: Optional[Callable] = None
 
     def size(self, split):
         return self.sizes.get(split)

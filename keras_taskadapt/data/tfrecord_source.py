@@ -73,6 +73,13 @@ def open_tfrecords(pattern, *, skip_corrupt=False, **_):
         source.skipped_records = sum(skipped.values())
         return dataset
 
+    def worker_records(split, workers, index):
+        shares = [by_split[split][worker::workers] for worker in range(workers)]
+        counts = {sum(count_records(path) for path in share) for share in shares}
+        if skip_corrupt or not all(shares) or len(counts) > 1:
+            return None  # damaged files change the counts; uneven shares would take uneven steps
+        return record_dataset(shares[index])[0]
+
     names = class_names(files, skip_corrupt)
     source = ImageSource(  # records() above reports its skipped count back into it
         name=f"tfrecord:{pattern}",
@@ -83,5 +90,6 @@ def open_tfrecords(pattern, *, skip_corrupt=False, **_):
         decode_batch=batch_parser(first),
         sizes={split: sum(count_records(path) for path in paths) for split, paths in by_split.items() if paths},
         find_damage=lambda: next((damage.describe() for damage in verify_files(files, strict=False).damaged), None),
+        worker_records=worker_records,
     )
     return source

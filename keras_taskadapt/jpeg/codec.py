@@ -10,6 +10,11 @@ The sample roundings a real codec performs (8-bit YCbCr and downsampled samples 
 DCT; 8-bit IDCT output and pixels after it) are modelled with straight-through gradients
 when ``round_samples`` is true, so the quantized coefficients agree with those libjpeg
 writes for the same image and tables.
+
+On TensorFlow each layer runs as one XLA computation (``jit_compile=True``, the default),
+whether it is called eagerly, inside a ``tf.function`` or inside a model: the stages are
+many small element-wise steps that XLA fuses, which runs them about three times as fast on
+a CPU. ``jit_compile=False`` runs them op by op.
 """
 import keras
 from keras import ops
@@ -31,14 +36,31 @@ class JpegStages(keras.layers.Layer):
         learn_color: train the colour coefficients under the constraints of 2.4.3.
         round_samples: model the codec's 8-bit sample roundings (straight-through).
         rate_penalty: regularizer on the kernels, e.g. :class:`QuantizationRate`.
+        jit_compile: on TensorFlow, run the layer as one XLA computation.
     """
 
-    def __init__(self, initial_tables=None, scale=1.0, learn_color=False, round_samples=True, rate_penalty=None, **kwargs):
+    def __init__(self, initial_tables=None, scale=1.0, learn_color=False, round_samples=True, rate_penalty=None,
+                 jit_compile=True, **kwargs):
         super().__init__(**kwargs)
         self.round_samples = bool(round_samples)
+        self.jit_compile = bool(jit_compile)
+        self._xla_transform = None
         self.color = ColorTransform(learn_coefficients=learn_color, name="color")
         self.quantization = QuantizationKernels(initial_tables, scale, rate_penalty, name="quantization")
         self.built = True
+
+    def call(self, inputs):
+        if not (self.jit_compile and keras.backend.backend() == "tensorflow"):
+            return self.transform(inputs)
+        if self._xla_transform is None:
+            import tensorflow as tf
+
+            self._xla_transform = tf.function(self.transform, jit_compile=True, autograph=False)
+        return self._xla_transform(inputs)
+
+    def transform(self, inputs):
+        """What the layer computes; each of the three layers composes the stages its way."""
+        raise NotImplementedError
 
     def encode(self, rgb):
         """RGB (B, H, W, 3) in 0..255 -> quantized coefficient grids per component.
@@ -74,6 +96,7 @@ class JpegStages(keras.layers.Layer):
             "learn_color": self.color.learn_coefficients,
             "round_samples": self.round_samples,
             "rate_penalty": quantization["rate_penalty"],
+            "jit_compile": self.jit_compile,
         }
 
 
@@ -84,7 +107,7 @@ class JpegEncoder(JpegStages):
     The grids feed a DCT-domain classifier directly (section 2.3.4, fig. 2.6).
     """
 
-    def call(self, rgb):
+    def transform(self, rgb):
         return self.encode(rgb)
 
 
@@ -104,7 +127,7 @@ class JpegDecoder(JpegStages):
         super().__init__(**kwargs)
         self.image_size = None if image_size is None else tuple(int(side) for side in image_size)
 
-    def call(self, quantized):
+    def transform(self, quantized):
         return self.decode(quantized, self.image_size)
 
     def get_config(self):
@@ -118,5 +141,5 @@ class JpegCodec(JpegStages):
     RGB (B, H, W, 3) in 0..255 -> reconstructed RGB of the same size, float 0..255.
     """
 
-    def call(self, rgb):
+    def transform(self, rgb):
         return self.decode(self.encode(rgb), static_image_size(rgb))

@@ -12,6 +12,7 @@ import tempfile
 
 import numpy as np
 
+from keras_taskadapt.core.distribute import local_inference
 from keras_taskadapt.jpeg.files import decode_jpeg, encode_jpeg
 from keras_taskadapt.jpeg.quality_metrics import psnr, ssim
 from keras_taskadapt.jpeg.tables import clip_to_baseline
@@ -52,6 +53,7 @@ def evaluate_real_jpeg(classifier, qtables, batches, input_domain="pixels"):
     if input_domain not in INPUT_DOMAINS:
         raise ValueError(f"input_domain must be one of {INPUT_DOMAINS}, got {input_domain!r}")
     tables, clipped = clip_to_baseline(qtables)
+    classify = local_inference(classifier)
     correct = images_seen = pixels = 0
     sizes, psnrs, ssims = [], [], []
     for images, labels in batches:
@@ -60,7 +62,7 @@ def evaluate_real_jpeg(classifier, qtables, batches, input_domain="pixels"):
         decoded = np.stack([decode_jpeg(data) for data in files])
         file_sizes = np.array([len(data) for data in files])
         inputs = decoded.astype(np.float32) if input_domain == "pixels" else stored_coefficient_grids(files)
-        predictions = np.asarray(classifier.predict_on_batch(inputs))
+        predictions = classify(inputs)
         correct += int(np.sum(np.argmax(predictions, axis=-1) == labels))
         images_seen += len(labels)
         pixels += images.shape[1] * images.shape[2] * len(labels)

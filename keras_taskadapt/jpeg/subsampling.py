@@ -13,7 +13,6 @@ Downsampling is libjpeg's ``h2v2_downsample``: (a + b + c + d + bias) >> 2 with 
 1, 2, ... along each output row. Bilinear upsampling with half-pixel centres and clamped
 edges is libjpeg's default "fancy" h2v2 upsampling (3/4, 1/4 triangle weights).
 """
-import numpy as np
 from keras import ops
 
 from keras_taskadapt.core.errors import TaskAdaptError
@@ -69,26 +68,27 @@ def subsample_420(ycbcr, round_samples=True):
     return padded[..., :1], chroma
 
 
-def upsampling_matrix(size):
-    """U, shape (2 size, size): libjpeg's triangle ("fancy") 2x upsampling of a length-``size`` row.
+def upsample_axis(planes, axis):
+    """libjpeg's triangle ("fancy") 2x upsampling of (B, H, W, C) planes along ``axis`` (1 or 2).
 
     Output sample 2i is 3/4 x[i] + 1/4 x[i-1], sample 2i+1 is 3/4 x[i] + 1/4 x[i+1], with x
-    clamped at the ends: linear interpolation at half-pixel centres.
+    clamped at the ends: linear interpolation at half-pixel centres. Computed from shifted
+    copies (exact for 8-bit samples, as the weights are powers of two), not a matrix product.
     """
-    rows = np.arange(size)
-    matrix = np.zeros((2 * size, size))
-    np.add.at(matrix, (2 * rows, rows), 0.75)
-    np.add.at(matrix, (2 * rows, np.maximum(rows - 1, 0)), 0.25)
-    np.add.at(matrix, (2 * rows + 1, rows), 0.75)
-    np.add.at(matrix, (2 * rows + 1, np.minimum(rows + 1, size - 1)), 0.25)
-    return matrix
+    size = planes.shape[axis]
+
+    def samples(start, stop):
+        return planes[:, start:stop] if axis == 1 else planes[:, :, start:stop]
+
+    previous = ops.concatenate([samples(0, 1), samples(0, size - 1)], axis=axis)
+    following = ops.concatenate([samples(1, size), samples(size - 1, size)], axis=axis)
+    pairs = ops.stack([0.75 * planes + 0.25 * previous, 0.75 * planes + 0.25 * following], axis=axis + 1)
+    shape = [-1, *planes.shape[1:]]
+    shape[axis] = 2 * size
+    return ops.reshape(pairs, shape)
 
 
 def upsample_420(luma, chroma):
-    """Bilinear (libjpeg "fancy") chroma upsampling U_h C U_w^T: planes back to (B, H, W, 3)."""
-    rows, cols = static_image_size(chroma)
-    planes = ops.transpose(chroma, (0, 3, 1, 2))
-    up_rows = ops.convert_to_tensor(upsampling_matrix(rows), dtype=chroma.dtype)
-    up_cols = ops.convert_to_tensor(upsampling_matrix(cols).T, dtype=chroma.dtype)
-    upsampled = ops.matmul(ops.matmul(up_rows, planes), up_cols)
-    return ops.concatenate([luma, ops.transpose(upsampled, (0, 2, 3, 1))], axis=-1)
+    """Bilinear (libjpeg "fancy") chroma upsampling, rows then columns: planes back to (B, H, W, 3)."""
+    static_image_size(chroma)
+    return ops.concatenate([luma, upsample_axis(upsample_axis(chroma, 1), 2)], axis=-1)
