@@ -112,23 +112,23 @@ def _history_epochs(path):
 
 def test_resume_continues_a_killed_run_from_the_saved_epoch(tmp_path):
     out = tmp_path / "run"
-    command = CLI + ["train", "classify", "--out", str(out), "--epochs", "6", "--seed", "2"]
+    command = CLI + ["train", "classify", "--out", str(out), "--epochs", "4", "--steps-per-epoch", "6", "--seed", "2"]
     metadata = out / "backup" / "training_metadata.json"
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 240
     while time.time() < deadline and process.poll() is None:
-        if metadata.exists() and json.loads(metadata.read_text() or "{}").get("epoch", 0) >= 2:
+        if metadata.exists() and json.loads(metadata.read_text() or "{}").get("epoch", 0) >= 1:
             break
         time.sleep(0.2)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     finished = json.loads(metadata.read_text())["epoch"]
-    assert 2 <= finished < 6 and not (out / "metrics.json").exists()
+    assert 1 <= finished < 4 and not (out / "metrics.json").exists()
     resumed = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert f"Epoch {finished + 1}/6" in resumed.stdout and "Epoch 1/6" not in resumed.stdout
-    assert _history_epochs(out / "history.csv") == list(range(6))
-    assert json.loads((out / "metrics.json").read_text())["epochs"] == 6
+    assert f"Epoch {finished + 1}/4" in resumed.stdout and "Epoch 1/4" not in resumed.stdout
+    assert _history_epochs(out / "history.csv") == list(range(4))
+    assert json.loads((out / "metrics.json").read_text())["epochs"] == 4
     assert not (out / "backup").exists()
 
 
@@ -144,7 +144,8 @@ def test_same_seed_gives_the_same_first_epoch(tmp_path):
 def test_mirrored_strategy_trains_through_the_cli(tmp_path):
     out = tmp_path / "mirrored"
     assert main(["train", "classify", "--out", str(out), "--epochs", "1", "--steps-per-epoch", "2",
-                 "--strategy", "mirrored"]) == 0
+                 "--strategy", "mirrored", "--tensorboard"]) == 0
+    assert list((out / "logs" / "train").glob("events.out.tfevents.*"))  # --tensorboard
     config = json.loads((out / "config.json").read_text())
     assert config["options"]["strategy"] == "mirrored"
     assert json.loads((out / "metrics.json").read_text())["epochs"] == 1

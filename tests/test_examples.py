@@ -6,6 +6,7 @@ TensorFlow, Keras, constriction or the package.
 """
 
 import ast
+import json
 import runpy
 import subprocess
 import sys
@@ -24,15 +25,19 @@ def run_example(script, *argv, monkeypatch):
 
 
 def test_jcc_example_writes_files_with_the_learned_tables(tmp_path, monkeypatch, capsys):
+    """The mission's headline command (``train jcc --dataset tiny_imagenet``), its tables
+    exported and used by Pillow and cjpeg."""
     shared_path("images", "tiny-imagenet-200-subset20")
     run_example("jcc_tiny_imagenet.py", "--smoke", "--out", str(tmp_path), monkeypatch=monkeypatch)
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["images"] == 64 and metrics["dataset"] == "tiny_imagenet"
+    assert metrics["bpp"] == pytest.approx(metrics["kb_per_image"] * 1024 * 8 / 64**2)
     printed = capsys.readouterr().out
     assert "Pillow:" in printed and "cjpeg:" in printed
     assert (tmp_path / "photo_learned.jpg").stat().st_size > 0 and (tmp_path / "tables" / "qtables.txt").is_file()
 
 
 def test_camera_example_frames_to_streams_to_classes(tmp_path, monkeypatch, capsys):
-    shared_path("images", "cifar10-jpeg-q75")
     run_example("camera_sensor/train_and_export.py", "--smoke", "--frames", "16", "--out", str(tmp_path),
                 monkeypatch=monkeypatch)
     deployment = tmp_path / "deployment"

@@ -182,15 +182,6 @@ def test_stored_coefficients_match_the_encoder_layout():
         assert np.mean(stored[name] == np.asarray(encoded[name])) > 0.99
 
 
-def test_headline_command_on_tiny_imagenet(tiny_imagenet_dir, tmp_path):
-    out = tmp_path / "tiny"
-    assert main(["train", "jcc", "--dataset", "tiny_imagenet", "--data-dir", str(tiny_imagenet_dir), "--out", str(out),
-                 "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "32", "--eval-examples", "64"]) == 0
-    metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["images"] == 64 and metrics["dataset"] == "tiny_imagenet"
-    assert metrics["bpp"] == pytest.approx(metrics["kb_per_image"] * 1024 * 8 / 64**2)
-
-
 def test_dct_domain_classifier_reads_the_stored_coefficients(tmp_path):
     out = tmp_path / "dct"
     assert main(["train", "jcc", "--classifier", "dct", "--depth", "14", "--width", "0.125", "--out", str(out),

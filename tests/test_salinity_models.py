@@ -1,5 +1,6 @@
 """Delta salinity emulators (seed 000 chapter 5): models, LM training, the CLI, on real files."""
 import json
+import re
 
 import keras
 import numpy as np
@@ -164,7 +165,8 @@ def test_cli_train_evaluate_and_sweep_write_the_documented_files(delta_dir, tmp_
     out = tmp_path / "mtl"
     historical = str(delta_dir / "dsm2_base_historical.csv")
     assert main(["train", "salinity", "--data", historical, "--model", "mtl", "--stations",
-                 "emm2", "jer", "--epochs", "2", "--batch-size", "256", "--out", str(out)]) == 0
+                 "emm2", "jer", "--epochs", "2", "--batch-size", "256", "--tensorboard", "--out", str(out)]) == 0
+    assert list((out / "logs" / "train").glob("events.out.tfevents.*"))  # --tensorboard
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["stations"]) == {"emm2", "jer"}
     for values in metrics["stations"].values():
@@ -195,7 +197,9 @@ def test_cli_train_evaluate_and_sweep_write_the_documented_files(delta_dir, tmp_
     assert (swept / "sweep.csv").read_text().count("\n") == 3
     assert json.loads((swept / "lead3" / "metrics.json").read_text())["lead"] == 3
     assert read_signature(keras.models.load_model(swept / "lead3" / "model.keras")).lead == 3
-    capsys.readouterr()
+    printed = capsys.readouterr().out
+    assert "sweep: run 1 of 2 (lead 0), 0 s elapsed" in printed
+    assert re.search(r"sweep: run 2 of 2 \(lead 3\), \d+ s elapsed, about \d+ s left", printed)
 
 
 @pytest.mark.parametrize("arguments, words", [

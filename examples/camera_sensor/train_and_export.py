@@ -30,12 +30,14 @@ CIFAR = Path(__file__).resolve().parents[3] / "shared" / "data" / "images" / "ci
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", default=f"tfrecord:{CIFAR}/*.tfrecord", help="the images (CIFAR-10 records)")
+    parser.add_argument("--dataset", help="the images (default: the CIFAR-10 records; with --smoke the offline digits)")
     parser.add_argument("--out", default="runs/examples/camera")
     parser.add_argument("--frames", type=int, default=64, help="test frames kept for the device")
     parser.add_argument("--smoke", action="store_true", help="a few steps only (CI)")
     args = parser.parse_args()
     out = Path(args.out)
+    if args.dataset is None:  # the smoke run skips the evaluation of 10,000 CIFAR-10 test images
+        args.dataset = "sklearn_digits" if args.smoke else f"tfrecord:{CIFAR}/*.tfrecord"
 
     # DuPHiL (section 3.2.2): the encoder learns a discriminative latent (LDR), then the decoder
     # learns to classify it; 32 latent entries, a quarter-width ResNet.
@@ -46,7 +48,7 @@ def main():
 
     # The deployment: the sensor converted to full-integer TFLite with representative images,
     # the coder fitted on training images' symbols.
-    examples = ["--train-examples", "256", "--report-images", "64", "--representative-batches", "2"] if args.smoke else []
+    examples = ["--train-examples", "128", "--report-images", "16", "--representative-batches", "1"] if args.smoke else []
     run("export", "split-ae", "--model", str(out / "model" / "model.keras"), "--dataset", args.dataset,
         "--mode", "int8", *examples, "--force", "--out", str(out / "deployment"))
 

@@ -108,8 +108,9 @@ class EmulatorTraining:
     def train_seconds(self):
         return float(sum(self.network_seconds))
 
-    def fit(self, train, test, *, run, epochs=None, patience=PATIENCE, batch_size=128, seed=0):
-        """Train every network with early stopping on ``test``; returns the seconds spent."""
+    def fit(self, train, test, *, run, epochs=None, patience=PATIENCE, batch_size=128, seed=0, tensorboard=False):
+        """Train every network with early stopping on ``test``; returns the seconds spent.
+        ``tensorboard``: TensorBoard logs in each network's run folder (``logs/``)."""
         configuration = self.configuration
         epochs = epochs or default_epochs(configuration)
         targets = self.scalings.scale_targets(train.targets), self.scalings.scale_targets(test.targets)
@@ -125,7 +126,8 @@ class EmulatorTraining:
             spent, ran = fit_network(
                 network, (train_windows, targets[0][:, columns]), (test_windows, targets[1][:, columns]),
                 optimizer=configuration.optimizer, schedule=configuration.schedule,
-                epochs=epochs, patience=patience, batch_size=batch_size, seed=seed, run=runs[-1])
+                epochs=epochs, patience=patience, batch_size=batch_size, seed=seed, run=runs[-1],
+                tensorboard=tensorboard)
             self.network_seconds.append(spent)
             self.network_epochs.append(ran)
         if configuration.per_station:
@@ -134,7 +136,7 @@ class EmulatorTraining:
 
 
 def fit_network(network, train, test, *, optimizer, schedule, epochs, patience, batch_size,
-                seed, run):
+                seed, run, tensorboard=False):
     """Train one network (raw windows in, scaled EC out) on ``train = (windows, targets)``
     with early stopping on ``test``; returns ``(seconds, epochs run)``."""
     if optimizer == "lm":
@@ -151,7 +153,7 @@ def fit_network(network, train, test, *, optimizer, schedule, epochs, patience, 
                                          restore_best_weights=True, start_from_epoch=watch_from)
     _, seconds = fit_with_contract(
         model, batches(*train, batch_size, seed), batches(*test, VALIDATION_BATCH),
-        run=run, epochs=epochs, callbacks=[stop])
+        run=run, epochs=epochs, callbacks=[stop], tensorboard=tensorboard)
     return seconds, len(run.read_history())
 
 

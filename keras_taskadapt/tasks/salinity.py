@@ -110,7 +110,8 @@ def train_one(options, data, lead, out):
 
     def fit(emulator, split, run):
         return state["training"].fit(split.train, split.test, run=run, epochs=epochs, patience=options.patience,
-                                     batch_size=options.batch_size, seed=options.seed)
+                                     batch_size=options.batch_size, seed=options.seed,
+                                     tensorboard=options.tensorboard)
 
     def evaluate(emulator, split, run):
         training = state["training"]
