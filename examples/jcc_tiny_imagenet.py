@@ -40,7 +40,7 @@ def main():
     #    classifier and the tables trained in turns (2 epochs, then 1), ending on the classifier.
     budget = (["--epochs", "3", "--steps-per-epoch", "2", "--batch-size", "32", "--eval-examples", "64",
                "--classifier-epochs", "1", "--jpeg-epochs", "1"] if args.smoke
-              else ["--epochs", "8", "--steps-per-epoch", "100", "--batch-size", "64", "--lam", "1e-2"])
+              else ["--epochs", "5", "--steps-per-epoch", "80", "--batch-size", "64", "--lam", "1e-2"])
     run("train", "jcc", "--dataset", "tiny_imagenet", "--data-dir", args.data_dir, "--init-quality", "50",
         *budget, "--seed", "0", "--force", "--out", str(out / "run"))
     metrics = json.loads((out / "run" / "metrics.json").read_text())
