@@ -34,6 +34,9 @@ def build_model(weights=None, classes=10, embedding_dim=64):
     decoded = codec(images)  # what the classifier would see after a real JPEG round trip
     backbone = keras.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.35, include_top=False,
                                               weights=weights, pooling="avg")
+    for layer in backbone.layers:  # a short run: let the statistics inference uses follow the batches
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.momentum = 0.9
     features = backbone(keras.layers.Rescaling(1 / 127.5, offset=-1.0)(decoded))  # MobileNetV2's [-1, 1]
     embedding = keras.layers.Dense(embedding_dim, name="embedding")(features)
     logits = keras.layers.Dense(classes, name="logits")(features)
