@@ -39,7 +39,7 @@ def main():
     # 1. Train JCC: ResNet-20 behind the JPEG layers, tables from the q50 standard ones, the
     #    classifier and the tables trained in turns (2 epochs, then 1), ending on the classifier.
     budget = (["--epochs", "3", "--steps-per-epoch", "2", "--batch-size", "32", "--eval-examples", "64",
-               "--classifier-epochs", "1", "--jpeg-epochs", "1"] if args.smoke
+               "--classifier-epochs", "1", "--jpeg-epochs", "1", "--image-size", "32", "32"] if args.smoke
               else ["--epochs", "5", "--steps-per-epoch", "80", "--batch-size", "64", "--lam", "1e-2"])
     run("train", "jcc", "--dataset", "tiny_imagenet", "--data-dir", args.data_dir, "--init-quality", "50",
         *budget, "--seed", "0", "--force", "--out", str(out / "run"))

@@ -176,6 +176,7 @@ def test_tfrecord_training_is_sharded_by_file_and_evaluation_by_data(tfrecord_sh
     assert labels_and_pixels("test", 1) == labels_and_pixels("test", 0) and len(labels_and_pixels("test", 0)) == 24
 
 
+@pytest.mark.slow
 def test_a_killed_two_worker_run_resumes_from_the_chiefs_backup(tfrecord_shards, tmp_path, float64_home):
     """Both workers, each reading its own shards, killed in epoch 2 of 3; ``--resume`` on both
     continues from epoch 2."""
