@@ -60,6 +60,7 @@ def open_tfrecords(pattern, *, skip_corrupt=False, **_):
                              f"({'none is intact' if first is None else f'their records are {kind} tensors'})",
                              parameter="dataset")
     skipped = {}
+    file_records = {path: count_records(path) for path in files}
 
     def records(split):
         if not by_split[split]:
@@ -75,7 +76,7 @@ def open_tfrecords(pattern, *, skip_corrupt=False, **_):
 
     def worker_records(split, workers, index):
         shares = [by_split[split][worker::workers] for worker in range(workers)]
-        counts = {sum(count_records(path) for path in share) for share in shares}
+        counts = {sum(file_records[path] for path in share) for share in shares}
         if skip_corrupt or not all(shares) or len(counts) > 1:
             return None  # damaged files change the counts; uneven shares would take uneven steps
         return record_dataset(shares[index])[0]
@@ -88,7 +89,7 @@ def open_tfrecords(pattern, *, skip_corrupt=False, **_):
         image_shape=tuple(int(side) for side in record_shape(first)),
         records=records,
         decode_batch=batch_parser(first),
-        sizes={split: sum(count_records(path) for path in paths) for split, paths in by_split.items() if paths},
+        sizes={split: sum(file_records[path] for path in paths) for split, paths in by_split.items() if paths},
         find_damage=lambda: next((damage.describe() for damage in verify_files(files, strict=False).damaged), None),
         worker_records=worker_records,
     )
