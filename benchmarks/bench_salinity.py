@@ -88,7 +88,7 @@ def main():
         seed_everything(args.seed)
         trained = train_emulator(CONFIGURATIONS[name], train, test,
                                  run=RunDirectory(os.path.join(scratch, name)), epochs=args.epochs,
-                                 patience=args.patience, batch_size=args.batch_size,
+                                 patience=args.patience, schedule="steps", batch_size=args.batch_size,
                                  seed=args.seed)
         emulator = trained.emulator
         networks = [layer for layer in emulator.layers if isinstance(layer, keras.Model)]

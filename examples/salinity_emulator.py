@@ -1,7 +1,7 @@
 """The Delta salinity emulator: train it, export a SavedModel, call it from plain TensorFlow.
 
 Seed 000, chapter 5: a multi-task network (4-MTL-P) maps 118 days of seven flow and
-operations inputs to electrical conductivity (EC, salinity) at twelve stations, in place of a
+operations inputs to electrical conductivity (EC, salinity) at eleven stations, in place of a
 DSM2 run. The SavedModel takes the raw daily values (it scales inside) and says what it
 takes in ``assets.extra/contract.json``, so the serving side needs TensorFlow and pandas only.
 

@@ -104,14 +104,14 @@ def test_missing_values_mask_targets_and_drop_windows(tmp_path):
     frame.loc[120, "emm2"] = ""
     frame.loc[121, "jer"] = "NaN"
     frame.loc[122, "cll"] = "-2"
-    frame.loc[126, list(DEFAULT_STATIONS)] = ["", "-2"] * 6    # no target at all that day
+    frame.loc[126, list(DEFAULT_STATIONS)] = (["", "-2"] * 6)[:len(DEFAULT_STATIONS)]   # no target that day
     frame.loc[5, "northern_flow"] = ""                         # in the windows ending 117..122
     path = tmp_path / "gaps.csv"
     frame.to_csv(path, index=False)
     (series,) = read_salinity_csv(path).series
     assert np.isnan(series.targets[[120, 121, 122], [0, 1, 2]]).all()
     assert np.isnan(series.targets[126]).all()
-    assert np.isnan(series.targets).sum() == 3 + 12
+    assert np.isnan(series.targets).sum() == 3 + len(DEFAULT_STATIONS)
     assert np.isnan(series.inputs).sum() == 1
     windows = make_windows(read_salinity_csv(path))
     assert windows.dropped_missing_input == 6
@@ -289,8 +289,15 @@ def test_splits_random_chronological_and_by_case(delta_dir):
     assert not pairs & {(c, d) for c, d in zip(test.cases, test.dates)}
 
     train, test = chronological_split(windows, 0.2)
-    assert train.target_dates.max() < test.target_dates.min()
+    # The 118-day gap: no training window or target shares a day with a test window.
+    first_test_window_day = test.dates.min() - np.timedelta64(117, "D")
+    assert train.target_dates.max() < first_test_window_day
     assert abs(len(test) - 0.2 * len(windows)) < 0.01 * len(windows)
+    gap = ((windows.target_dates < test.target_dates.min())
+           & (windows.target_dates >= test.target_dates.min() - np.timedelta64(118, "D")))
+    assert len(train) + len(test) + gap.sum() == len(windows) and gap.sum() > 0
+    train, test = chronological_split(make_windows(data, lead=7), 0.2)
+    assert (test.target_dates.min() - train.target_dates.max()).astype(int) > 118 + 7
 
     train, test = case_split(windows, ["historical"])
     assert set(test.cases) == {"historical"} and set(train.cases) == {"1", "2"}
@@ -330,7 +337,7 @@ def _text_value(frame):
 
 
 def _no_station(frame):
-    frame.drop(columns="mtz", inplace=True)
+    frame.drop(columns="mrz", inplace=True)
 
 
 @pytest.mark.parametrize("edit, column, words", [
@@ -339,7 +346,7 @@ def _no_station(frame):
     (_hourly, "datetime", "not daily"),
     (_garbled_date, "datetime", "not a date"),
     (_text_value, "dcc", "not a number"),
-    (_no_station, "mtz", "not in the file"),
+    (_no_station, "mrz", "not in the file"),
 ])
 def test_bad_files_raise_one_line_user_errors(tmp_path, edit, column, words):
     path = _bad_csv(tmp_path, edit)

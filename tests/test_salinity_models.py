@@ -18,7 +18,8 @@ from keras_taskadapt.salinity.fitted_scalings import EmulatorScalings
 from keras_taskadapt.salinity.levenberg_marquardt import LevenbergMarquardt
 from keras_taskadapt.salinity.preprocessing_layers import AntecedentConvolution
 from keras_taskadapt.salinity.signature import read_signature
-from keras_taskadapt.salinity.training import learning_rate, step_epochs, train_emulator
+from keras_taskadapt.salinity.recipes import recipe, step_epochs
+from keras_taskadapt.salinity.training import train_emulator
 
 
 def _windows(delta_dir, stations=("emm2", "jer"), name="dsm2_base_historical.csv", lead=0):
@@ -57,15 +58,38 @@ def test_p_initialised_preprocessing_outputs_exactly_the_fixed_preprocessing(del
     assert not mtl_network(scalings).get_layer("antecedent").trainable
 
 
-def test_learning_rate_follows_the_paper_steps():
-    rate = learning_rate("steps", epochs=200, steps_per_epoch=10)
+def test_the_shared_filter_bank_has_the_seeds_parameter_count_and_starts_as_the_fixed_preprocessing(delta_dir):
+    twelve = ("emm2", "jer", "cll", "rsl", "anc", "mal", "oh4", "mrz", "old", "vcu", "trp", "wci")
+    train, _ = random_split(_windows(delta_dir, stations=twelve), seed=0)
+    scalings = EmulatorScalings.fit(train)
+    shared, per_input = mtl_network(scalings, "P"), mtl_network(scalings, "P", filter_bank="per-input")
+    assert shared.count_params() == 16962                       # section 5.3: 118 x 18 + 18 + 14,820
+    assert per_input.count_params() == 118 * 7 * 18 + 14820
+    bank = shared.get_layer("trainable_preprocessing")
+    assert bank.kernel.shape == (118, 1, 18) and bank.bias.shape == (18,)
+    inside = [keras.Model(network.input, network.get_layer("trainable_preprocessing").output)
+              for network in (shared, per_input)]
+    np.testing.assert_allclose(*(model.predict(train.raw[:200], verbose=0) for model in inside), rtol=1e-6)
+    with pytest.raises(ValueError, match="filter bank 'one' is not one of"):
+        mtl_network(scalings, "P", filter_bank="one")
+
+
+def test_learning_rate_follows_the_paper_steps_and_the_other_schedules():
+    rate = recipe("steps").learning_rate(steps_per_epoch=10)
     got = [float(rate(step)) for step in (0, 799, 800, 1199, 1200, 1600, 1800, 5000)]
     assert got == pytest.approx([0.01, 0.01, 1e-3, 1e-3, 1e-4, 1e-5, 5e-6, 5e-6])
-    shorter = learning_rate("steps", epochs=50, steps_per_epoch=1)           # 20, 30, 40, 45
+    shorter = recipe("steps", epochs=50).learning_rate(steps_per_epoch=1)           # 20, 30, 40, 45
     assert [float(shorter(step)) for step in (19, 20, 44, 45)] == pytest.approx(
         [0.01, 1e-3, 1e-5, 5e-6])
-    assert learning_rate("constant", epochs=5000, steps_per_epoch=10) == 0.001
+    assert recipe("steps", epochs=50).watch_from == 45 and recipe("cosine").watch_from == 0
+    assert recipe("constant").learning_rate(steps_per_epoch=10) == 0.001
     assert step_epochs(200) == [80, 120, 160, 180] and step_epochs(40) == [16, 24, 32, 36]
+    cosine = recipe("cosine", rate=0.004, epochs=10).learning_rate(steps_per_epoch=5)
+    assert [float(cosine(step)) for step in (0, 25, 50)] == pytest.approx([0.004, 0.002, 0.0], abs=1e-9)
+    plateau = recipe("plateau", rate=0.002)
+    assert plateau.learning_rate(steps_per_epoch=5) == 0.002
+    (reduce,) = plateau.callbacks()
+    assert (reduce.factor, reduce.patience, reduce.min_lr) == (0.5, 10, pytest.approx(2e-5))
 
 
 def test_station_without_targets_gets_no_update_in_multi_task_training(delta_dir):
@@ -143,8 +167,8 @@ def test_every_model_trains_an_epoch_and_reloads_with_identical_predictions(name
                                                                             tmp_path):
     windows = _windows(delta_dir, name="dsm2_base_1.csv", lead=1)
     train, test = random_split(windows, seed=0)
-    trained = train_emulator(CONFIGURATIONS[name], train, test, run=RunDirectory(tmp_path),
-                             epochs=1, batch_size=64)
+    trained = train_emulator(CONFIGURATIONS[name], train, test, run=RunDirectory(tmp_path), epochs=1,
+                             batch_size=None if CONFIGURATIONS[name].optimizer == "lm" else 64)
     assert trained.network_epochs == [1] * (2 if CONFIGURATIONS[name].per_station else 1)
     predictions = trained.emulator.predict(test.raw, verbose=0)
     assert predictions.shape == test.targets.shape and np.isfinite(predictions).all()
@@ -165,8 +189,15 @@ def test_cli_train_evaluate_and_sweep_write_the_documented_files(delta_dir, tmp_
     out = tmp_path / "mtl"
     historical = str(delta_dir / "dsm2_base_historical.csv")
     assert main(["train", "salinity", "--data", historical, "--model", "mtl", "--stations",
-                 "emm2", "jer", "--epochs", "2", "--batch-size", "256", "--tensorboard", "--out", str(out)]) == 0
+                 "emm2", "jer", "--epochs", "2", "--batch-size", "256", "--schedule", "plateau",
+                 "--learning-rate", "0.002", "--tensorboard", "--out", str(out)]) == 0
     assert list((out / "logs" / "train").glob("events.out.tfevents.*"))  # --tensorboard
+    recorded = json.loads((out / "config.json").read_text())["options"]
+    assert (recorded["schedule"], recorded["learning_rate"], recorded["batch_size"]) == ("plateau", 0.002, 256)
+    history = RunDirectory(out).read_history()
+    assert [row["learning_rate"] for row in history] == pytest.approx([0.002] * 2)
+    assert 0 < history[0]["seconds"] < history[1]["seconds"]                 # the time-to-NMSE column
+    assert set(json.loads((out / "train_metrics.json").read_text())["stations"]) == {"emm2", "jer"}
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["stations"]) == {"emm2", "jer"}
     for values in metrics["stations"].values():
@@ -209,6 +240,11 @@ def test_cli_train_evaluate_and_sweep_write_the_documented_files(delta_dir, tmp_
     (["--epochs", "0"], "argument --epochs: must be 1 or more"),
     (["--split", "case", "--test-cases", "999"], "no case '999'"),
     (["--lead", "-1"], "lead time must be 0 or more"),
+    (["--model", "stl-lm", "--schedule", "cosine"], "STL-LM trains with Levenberg-Marquardt on the whole "
+                                                    "training set: it takes no schedule"),
+    (["--model", "stl-lm", "--learning-rate", "0.1"], "it takes no rate"),
+    (["--model", "mtl", "--filter-bank", "shared"], "3-MTL takes no filter bank option"),
+    (["--learning-rate", "0"], "argument --learning-rate"),
 ])
 def test_bad_training_input_is_one_line_and_exit_2(arguments, words, delta_dir, tmp_path,
                                                    capsys):

@@ -19,3 +19,10 @@ class TaskAdaptError(ValueError):
 class DamagedDataError(TaskAdaptError):
     """A record or file of a data set that does not decode; the message names it. Reading
     around damaged data (``skip_corrupt``) skips and counts it instead."""
+
+
+def error_summary(error):
+    """The first line of an exception's message (its type's name when it has none), for the
+    one-line errors of the command line."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -2,6 +2,8 @@
 log different metrics (the phases of hierarchical training, say); the run folder reads it back
 (:meth:`~keras_taskadapt.core.run_directory.RunDirectory.read_history`)."""
 
+import time
+
 import keras
 
 
@@ -21,3 +23,16 @@ class HistoryLogger(keras.callbacks.CSVLogger):
         logs = logs or {}
         super().on_epoch_end(epoch, {**dict.fromkeys(self.keys or logs, ""), **logs})
 
+
+
+class ElapsedSeconds(keras.callbacks.Callback):
+    """Logs ``seconds``: the wall time since ``fit`` began, at the end of every epoch (placed
+    before the :class:`HistoryLogger`, it becomes a ``history.csv`` column: the time-to-loss
+    curve)."""
+
+    def on_train_begin(self, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["seconds"] = time.perf_counter() - self.started

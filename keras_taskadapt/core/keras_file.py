@@ -13,7 +13,7 @@ import json
 import os
 import zipfile
 
-from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.core.errors import TaskAdaptError, error_summary
 
 PACKAGE = "keras_taskadapt"
 
@@ -29,11 +29,6 @@ def modules_named(config):
     if isinstance(module, str) and (module == PACKAGE or module.startswith(PACKAGE + ".")):
         found.add(module)
     return found
-
-
-def _first_line(error):
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def load_model(path, expected=None, what=None):
@@ -56,12 +51,12 @@ def load_model(path, expected=None, what=None):
         for module in sorted(modules_named(config)):
             importlib.import_module(module)
     except ImportError as error:
-        raise TaskAdaptError(f"{path}: written by another version of keras-taskadapt ({_first_line(error)})",
+        raise TaskAdaptError(f"{path}: written by another version of keras-taskadapt ({error_summary(error)})",
                              parameter="model") from None
     try:
         model = keras.models.load_model(path)
     except Exception as error:  # Keras raises ValueError, TypeError, OSError, KeyError ... for unreadable files
-        raise TaskAdaptError(f"{path}: Keras cannot load it ({_first_line(error)})", parameter="model") from None
+        raise TaskAdaptError(f"{path}: Keras cannot load it ({error_summary(error)})", parameter="model") from None
     if expected is not None and not isinstance(model, expected):
         kind = what or (expected.__name__ if isinstance(expected, type) else "the expected kind")
         raise TaskAdaptError(f"{path}: a {type(model).__name__}, not {kind}", parameter="model")

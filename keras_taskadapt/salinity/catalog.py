@@ -1,9 +1,9 @@
 """The emulator configurations of seed 000, chapter 5, by their command-line names.
 
-Tables 5.3-5.4 (section 5.5.1): STL-LM, STL-Adam, 3-MTL, 4-MTL-R, 4-MTL-P, trained with the
-step schedule of section 5.3.1 (LM: its own 150-epoch loop). Section 5.5.2: MLP, ResNet, LSTM,
-GRU, Res-LSTM, Res-GRU, trained with the constant learning rate of section 5.4.3. All stop early
-on the validation MSE (section 5.4.3).
+Tables 5.3-5.4 (section 5.5.1): STL-LM, STL-Adam, 3-MTL, 4-MTL-R, 4-MTL-P. Section 5.5.2: MLP,
+ResNet, LSTM, GRU, Res-LSTM, Res-GRU. Each names the Adam recipe it trains with by default
+(:mod:`keras_taskadapt.salinity.recipes`; LM: its own 150-epoch loop). All stop early on the
+validation MSE (section 5.4.3).
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,20 +12,22 @@ from keras_taskadapt.salinity.ann import mtl_network, stl_network
 from keras_taskadapt.salinity.recurrent import recurrent_network, residual_network
 
 OPTIMIZERS = ("adam", "lm")
-SCHEDULES = ("steps", "constant")
 
 
 @dataclass(frozen=True)
 class Configuration:
-    """``networks(scalings, stations)`` builds the list of networks to train: one per station
-    when ``per_station`` (STL), else one for all stations. ``schedule`` is the Adam learning
-    rate's (LM has its own damping)."""
+    """``networks(scalings, stations, **options)`` builds the list of networks to train: one
+    per station when ``per_station`` (STL), else one for all stations; ``options`` are the
+    network options the configuration takes (``network_options``: ``filter_bank`` for the
+    trainable pre-processing). ``schedule`` names the default Adam recipe (LM has its own
+    damping: ``"lm"``)."""
 
     label: str
     networks: Callable
     optimizer: str
     schedule: str
     per_station: bool = False
+    network_options: tuple = ()
 
 
 def _per_station(scalings, stations):
@@ -33,15 +35,17 @@ def _per_station(scalings, stations):
 
 
 def _single(build, *args):
-    return lambda scalings, stations: [build(scalings, *args)]
+    return lambda scalings, stations, **options: [build(scalings, *args, **options)]
 
 
 CONFIGURATIONS = {
-    "stl": Configuration("STL-Adam", _per_station, "adam", "steps", per_station=True),
-    "stl-lm": Configuration("STL-LM", _per_station, "lm", "steps", per_station=True),
-    "mtl": Configuration("3-MTL", _single(mtl_network, "fixed"), "adam", "steps"),
-    "mtl-conv-p": Configuration("4-MTL-P", _single(mtl_network, "P"), "adam", "steps"),
-    "mtl-conv-r": Configuration("4-MTL-R", _single(mtl_network, "R"), "adam", "steps"),
+    "stl": Configuration("STL-Adam", _per_station, "adam", "cosine", per_station=True),
+    "stl-lm": Configuration("STL-LM", _per_station, "lm", "lm", per_station=True),
+    "mtl": Configuration("3-MTL", _single(mtl_network, "fixed"), "adam", "cosine"),
+    "mtl-conv-p": Configuration("4-MTL-P", _single(mtl_network, "P"), "adam", "cosine",
+                                network_options=("filter_bank",)),
+    "mtl-conv-r": Configuration("4-MTL-R", _single(mtl_network, "R"), "adam", "cosine",
+                                network_options=("filter_bank",)),
     "mlp": Configuration("MLP", _single(mtl_network, "fixed"), "adam", "constant"),
     "resnet": Configuration("ResNet", _single(residual_network, "dense"), "adam", "constant"),
     "lstm": Configuration("LSTM", _single(recurrent_network, "lstm"), "adam", "constant"),

@@ -29,15 +29,19 @@ SEED_STATIONS = {
     "anc": "Antioch",
     "mal": "Mallard Island",
     "oh4": "Old River at HWY 4",
-    "mtz": "Martinez",
-    "old": "Middle River Intake",
+    "mrz": "Martinez",
     "vcu": "Victoria Intake",
     "trp": "CVP Intake",
     "wci": "CCFB Intake Gate",
 }
-"""The twelve stations of table 5.3 in its row order, EC column: name.
+"""Eleven of the twelve stations of table 5.3 in its row order, EC column: name.
 
-The files have no certain code for the seed's Middle River Intake; ``old`` (Old River) stands in.
+Martinez is ``mrz`` (its series matches DWR's Martinez EC, correlation 0.995; ``mtz`` is another
+station). The seed's Middle River Intake is left out: no column of the DSM2 files is that
+station. ``old`` (Old River) correlates 0.58 with DWR's Middle River Intake series; ``vcu``
+(0.945) is already the Victoria Intake row; against the observed ``OLD_MID`` series of DWR's
+workbook the closest columns are ``uni`` (0.93) and ``bdt`` (0.91), neither a seed station
+(``../shared/data/README.md``). The seed's mean over the other eleven 4-MTL-P rows is 3.02.
 """
 
 DEFAULT_INPUTS = tuple(SEED_INPUTS)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.core.errors import TaskAdaptError, error_summary
 from keras_taskadapt.salinity.columns import (CASE_COLUMN, DATE_COLUMN, DEFAULT_INPUTS,
                                               DEFAULT_STATIONS)
 
@@ -40,11 +40,13 @@ class DailySeries:
 
 @dataclass(frozen=True)
 class SalinityData:
-    """All series read, with the input and station (EC) columns they hold, in order."""
+    """All series read, with the input and station (EC) columns they hold, in order;
+    ``observed``: field observations (a workbook) rather than simulations."""
 
     series: tuple
     inputs: tuple
     stations: tuple
+    observed: bool = False
 
     @property
     def days(self):
@@ -106,11 +108,10 @@ def _read_file(path, inputs, stations):
         wanted = {DATE_COLUMN, *inputs, *stations} | ({CASE_COLUMN} & set(header))
         frame = pd.read_csv(path, usecols=sorted(wanted), dtype={DATE_COLUMN: str})
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TaskAdaptError(f"{path}: cannot read as CSV: {reason}") from None
+        raise TaskAdaptError(f"{path}: cannot read as CSV: {error_summary(exc)}") from None
     if frame.empty:
         raise TaskAdaptError(f"{path}: no data rows")
-    values = {column: _numeric(frame[column], path, column) for column in {*inputs, *stations}}
+    values = {column: numeric_column(frame[column], f"{path}: column '{column}'") for column in {*inputs, *stations}}
     input_values = np.stack([values[c] for c in inputs], axis=1)
     target_values = np.stack([values[c] for c in stations], axis=1)
     input_values[input_values == MISSING_SENTINEL] = np.nan
@@ -127,14 +128,13 @@ def _read_file(path, inputs, stations):
     return series
 
 
-def _numeric(column, path, name):
+def numeric_column(column, where, row="line"):
     """Column as float64; cells pandas reads as missing (empty, NaN, NA) stay NaN, any other
-    text is an error."""
+    text is an error naming ``where`` and the ``row`` (line of a file, row of a sheet)."""
     numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(np.isnan(numbers) & column.notna().to_numpy())
     if bad.size:
-        raise TaskAdaptError(f"{path}: column '{name}': line {bad[0] + 2} holds "
-                             f"'{column.iloc[bad[0]]}', not a number")
+        raise TaskAdaptError(f"{where}: {row} {bad[0] + 2} holds '{column.iloc[bad[0]]}', not a number")
     return numbers
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from keras_taskadapt.salinity.emulator import output_scaling
-from keras_taskadapt.salinity.metrics import range_metrics, station_metrics
+from keras_taskadapt.salinity.metrics import median_metrics, range_metrics, station_metrics
 
 PREDICT_BATCH = 4096
 
@@ -42,13 +42,15 @@ def evaluate_emulator(model, windows):
 
 
 def data_metrics(emulator, windows):
-    """metrics.json keys of an emulator scored on ``windows`` (``stations``, ``mean_nmse``,
-    ``inference_us_per_day``, the dropped windows, ``test_samples``) and the :class:`Evaluation`."""
+    """metrics.json keys of an emulator scored on ``windows`` (``stations``, ``mean_nmse``, the
+    medians over the stations ``median_r2``, ``median_bias_pct``, ``median_rsr`` and
+    ``median_nse``, ``inference_us_per_day``, the dropped windows, ``test_samples``) and the
+    :class:`Evaluation`."""
     from keras_taskadapt.salinity.training import inference_seconds_per_sample
 
     tested = evaluate_emulator(emulator, windows)
     return {
-        "stations": tested.stations, "mean_nmse": tested.mean_nmse,
+        "stations": tested.stations, "mean_nmse": tested.mean_nmse, **median_metrics(tested.stations),
         "inference_us_per_day": 1e6 * inference_seconds_per_sample(emulator, windows.raw),
         "dropped_missing_input": windows.dropped_missing_input,
         "dropped_missing_target": windows.dropped_missing_target,

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from keras_taskadapt.core.errors import TaskAdaptError
+
 from keras_taskadapt.salinity.scaling import MinMaxScaling
 
 
@@ -31,7 +33,13 @@ class EmulatorScalings:
     @classmethod
     def fit(cls, train):
         """Fit on the training :class:`~keras_taskadapt.salinity.antecedent.Windows` (which
-        must hold ``raw`` windows); NaN targets are ignored."""
+        must hold ``raw`` windows); NaN targets are ignored, but every station needs one."""
+        unobserved = np.flatnonzero(np.isnan(train.targets).all(axis=0))
+        if unobserved.size:
+            first, last = train.target_dates.min(), train.target_dates.max()
+            raise TaskAdaptError(f"station '{train.stations[unobserved[0]]}' has no observation in the training "
+                                 f"split ({first} .. {last}); leave it out with --stations")
+
         def extremes(values, axis=0):
             layer = MinMaxScaling.fit(values, axis=axis)
             return layer.minimum, layer.maximum

@@ -11,6 +11,10 @@ per-input weights ``f[j, m, i]``: ``x[n, m, i] = sum_j z[n - j + 1, m] f[j, m, i
   the 4-MTL-P pre-processing of section 5.3.
 - With a random initializer ("R", Keras's ``glorot_uniform``, what a Conv1D gets by default)
   it is the 4-MTL-R pre-processing.
+- ``shared=True`` keeps one ``(T, Tr)`` bank for all M inputs (``f[j, i]`` in place of
+  ``f[j, m, i]``) and ``use_bias=True`` adds one bias per feature: the seed's parameter count
+  for 4-MTL-P, 16,962 = 118 x 18 + 18 + 14,820 (section 5.3), is that layer's 2,142 weights
+  plus the MLP's.
 
 Every "P" filter sums to 1, so the features of affinely scaled inputs are the affinely scaled
 features: scaling each raw input by eq. (5.4) before the layer keeps the "P" output exactly
@@ -44,29 +48,42 @@ class AntecedentConvolution(keras.layers.Layer):
     """Eq. (5.3): raw windows ``(batch, T, M)`` (oldest day first) to features ``(batch, M, Tr)``.
 
     ``kernel_initializer``: :class:`AntecedentInitializer` ("P", the default) or any Keras
-    initializer ("R": ``"glorot_uniform"``). No bias, as in eq. (5.3). The output's feature
-    ``[m, i]`` is feature ``i`` of input ``m``, the layout of
-    :attr:`keras_taskadapt.salinity.antecedent.Windows.features`.
+    initializer ("R": ``"glorot_uniform"``). ``shared``: one filter bank for every input
+    (kernel ``(T, 1, Tr)``) instead of one per input (``(T, M, Tr)``, eq. 5.3 as written).
+    ``use_bias``: one bias per feature, zero at the start (eq. 5.3 has none; the seed's
+    parameter count has 18). The output's feature ``[m, i]`` is feature ``i`` of input ``m``,
+    the layout of :attr:`keras_taskadapt.salinity.antecedent.Windows.features`.
     """
 
-    def __init__(self, filters=FEATURES_PER_INPUT, kernel_initializer=None, **kwargs):
+    def __init__(self, filters=FEATURES_PER_INPUT, kernel_initializer=None, shared=False, use_bias=False,
+                 **kwargs):
         super().__init__(**kwargs)
         self.filters = int(filters)
+        self.shared = bool(shared)
+        self.use_bias = bool(use_bias)
         self.kernel_initializer = keras.initializers.get(
             kernel_initializer if kernel_initializer is not None else AntecedentInitializer())
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(name="kernel",
-                                      shape=(input_shape[1], input_shape[2], self.filters),
+        banks = 1 if self.shared else input_shape[2]
+        self.kernel = self.add_weight(name="kernel", shape=(input_shape[1], banks, self.filters),
                                       initializer=self.kernel_initializer)
+        self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
+                     if self.use_bias else None)
 
     def call(self, windows):
-        return keras.ops.einsum("btm,tmf->bmf", windows, keras.ops.cast(self.kernel,
-                                                                          windows.dtype))
+        kernel = keras.ops.cast(self.kernel, windows.dtype)
+        if self.shared:
+            features = keras.ops.einsum("btm,tf->bmf", windows, kernel[:, 0, :])
+        else:
+            features = keras.ops.einsum("btm,tmf->bmf", windows, kernel)
+        if self.bias is not None:
+            features = features + keras.ops.cast(self.bias, windows.dtype)
+        return features
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[2], self.filters)
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters,
+        return {**super().get_config(), "filters": self.filters, "shared": self.shared, "use_bias": self.use_bias,
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}

@@ -7,6 +7,7 @@ an emulator carries to later years and to unseen scenarios.
 import numpy as np
 
 from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.salinity.antecedent import WINDOW_DAYS
 
 
 def _check_fraction(test_fraction):
@@ -31,14 +32,19 @@ def random_split(windows, test_fraction=0.2, seed=0):
     return _pair(windows, test)
 
 
-def chronological_split(windows, test_fraction=0.2):
+def chronological_split(windows, test_fraction=0.2, gap_days=None):
     """Test on the latest days: every sample whose target date is on or after the cutoff date
-    that leaves about ``test_fraction`` of the samples for testing; the rest trains, so no
-    training target is later than a test target."""
+    that leaves about ``test_fraction`` of the samples for testing. Training samples are those
+    whose target date is more than ``gap_days`` before the cutoff (default ``118 + lead``: no
+    day of a training window or target is a day of a test window or target); the samples in the
+    gap are left out of both."""
     _check_fraction(test_fraction)
+    gap_days = WINDOW_DAYS + windows.lead if gap_days is None else int(gap_days)
     target_dates = windows.target_dates
     cutoff = np.sort(target_dates)[round((1.0 - test_fraction) * (len(windows) - 1))]
-    return _pair(windows, target_dates >= cutoff)
+    test = target_dates >= cutoff
+    used = test | (target_dates < cutoff - np.timedelta64(gap_days, "D"))
+    return _pair(windows.take(used), test[used])
 
 
 def case_split(windows, test_cases, train_cases=None):
@@ -61,6 +67,13 @@ def case_split(windows, test_cases, train_cases=None):
 
 
 SPLITS = ("random", "chronological", "case")
+
+
+def default_split(data):
+    """The split of ``data`` (a :class:`~keras_taskadapt.salinity.csv_reader.SalinityData`)
+    when none is named: chronological for field observations (a forecast is tested on later
+    years), random for simulations (the seed's, section 5.1)."""
+    return "chronological" if data.observed else "random"
 
 
 def split_windows(windows, split="random", *, test_fraction=0.2, seed=0, test_cases=("historical",),

@@ -3,20 +3,23 @@
 - Loss: the MSE of the outputs scaled by eq. (5.5), missing targets masked
   (:func:`~keras_taskadapt.salinity.metrics.masked_mse`); its validation value is the mean NMSE
   of table 5.3.
-- Adam, section 5.3.1 (``schedule="steps"``): learning rate 0.01, scaled by 0.1, 0.01, 0.001
-  and 0.0005 at epochs 80, 120, 160 and 180 of 200. With another epoch budget the steps keep
-  their place relative to it (at 40%, 60%, 80% and 90% of ``epochs``).
-- Adam, section 5.4.3 (``schedule="constant"``): a constant 0.001, up to 5000 epochs.
+- Adam with a :class:`~keras_taskadapt.salinity.recipes.Recipe`: section 5.3.1's step
+  schedule, section 5.4.3's constant rate, or a cosine or plateau schedule; each configuration
+  names its default (:mod:`keras_taskadapt.salinity.catalog`). The step is compiled with XLA
+  (Keras leaves XLA off, with a warning, where it cannot: with TensorFlow's deterministic
+  kernels on, ``--deterministic-ops`` and the tests) and runs several batches per call
+  (``steps_per_execution``); on several workers neither (Keras's multi-step loop fails under
+  ``MultiWorkerMirroredStrategy``).
 - Levenberg-Marquardt (``optimizer="lm"``): :class:`~keras_taskadapt.salinity.levenberg_marquardt.
   LevenbergMarquardt`, whole training set per step, 150 epochs.
 - Early stopping (section 5.4.3): stop when the validation MSE has not improved for
   ``patience`` epochs and keep the best epoch's weights. As in the seed, the validation set is
-  the 20% held out by the split, the set the metrics are reported on. Section 5.3.1 runs its
-  whole schedule, so with ``schedule="steps"`` early stopping watches (and picks the best
-  weights) only from the last step on (epoch 180 of 200).
+  the 20% held out by the split, the set the metrics are reported on. With the step schedule it
+  watches (and picks the best weights) only from the last step on (epoch 180 of 200).
 
 Each network writes ``history.csv`` through the run contract of
-:func:`keras_taskadapt.experiment.fit_with_contract` (:class:`EmulatorTraining`).
+:func:`keras_taskadapt.experiment.fit_with_contract` (:class:`EmulatorTraining`), with the
+training seconds at each epoch's end (``seconds``): with ``val_loss`` the time-to-NMSE curve.
 """
 import math
 import os
@@ -26,44 +29,37 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_taskadapt.core.distribute import worker_position
+from keras_taskadapt.core.errors import TaskAdaptError
+from keras_taskadapt.core.history import ElapsedSeconds
 from keras_taskadapt.core.run_directory import RunDirectory
 from keras_taskadapt.experiment import fit_with_contract
 from keras_taskadapt.salinity.emulator import physical_emulator
 from keras_taskadapt.salinity.fitted_scalings import EmulatorScalings
 from keras_taskadapt.salinity.levenberg_marquardt import LM_EPOCHS, LevenbergMarquardt
 from keras_taskadapt.salinity.metrics import masked_mse
+from keras_taskadapt.salinity.recipes import Recipe, recipe
 
-PAPER_STEPS = {"epochs": 200, "rate": 0.01, "at": (80, 120, 160, 180),
-               "scale": (0.1, 0.01, 0.001, 0.0005)}
-"""Section 5.3.1's Adam schedule."""
-CONSTANT_RATE = 0.001
-"""Section 5.4.3's Adam learning rate."""
 PATIENCE = 50
-EPOCH_CAP = 5000
-DEFAULT_EPOCHS = {"steps": PAPER_STEPS["epochs"], "constant": EPOCH_CAP, "lm": LM_EPOCHS}
 VALIDATION_BATCH = 4096
+STEPS_PER_EXECUTION = 8
+"""Adam batches per compiled call on one worker: the networks are small, so the per-call
+overhead counts."""
 
 
-def default_epochs(configuration):
-    """The seed's training length for ``configuration``: 150 (LM), 200 (steps), 5000 (cap)."""
-    return DEFAULT_EPOCHS["lm" if configuration.optimizer == "lm" else configuration.schedule]
-
-
-def step_epochs(epochs):
-    """The epochs at which section 5.3.1's rate steps down, for a budget of ``epochs``."""
-    return [max(1, round(epochs * at / PAPER_STEPS["epochs"])) for at in PAPER_STEPS["at"]]
-
-
-def learning_rate(schedule, epochs, steps_per_epoch):
-    """Adam's learning rate: section 5.3.1's steps fitted to ``epochs``, or 5.4.3's constant."""
-    if schedule == "constant":
-        return CONSTANT_RATE
-    if schedule != "steps":
-        raise ValueError(f"unknown schedule {schedule!r}")
-    # PiecewiseConstantDecay keeps a rate up to and including its boundary step.
-    boundaries = [epoch * steps_per_epoch - 1 for epoch in step_epochs(epochs)]
-    rates = [PAPER_STEPS["rate"]] + [PAPER_STEPS["rate"] * s for s in PAPER_STEPS["scale"]]
-    return keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, rates)
+def training_recipe(configuration, schedule=None, **options):
+    """The :class:`~keras_taskadapt.salinity.recipes.Recipe` ``configuration`` trains with:
+    its own schedule's (or ``schedule``'s) defaults with ``options`` (``rate``, ``epochs``,
+    ``batch_size``; None keeps a default). Levenberg-Marquardt has no rate, schedule or batch:
+    its recipe holds only the epochs (default 150)."""
+    if configuration.optimizer != "lm":
+        return recipe(schedule or configuration.schedule, **options)
+    given = [name for name, value in (("schedule", schedule), ("rate", options.get("rate")),
+                                      ("batch_size", options.get("batch_size"))) if value is not None]
+    if given:
+        raise TaskAdaptError(f"{configuration.label} trains with Levenberg-Marquardt on the whole training set: "
+                             f"it takes no {given[0].replace('_', ' ')}")
+    return Recipe("lm", rate=0.0, epochs=options.get("epochs") or LM_EPOCHS, batch_size=0)
 
 
 def batches(windows, targets, batch_size, seed=None):
@@ -98,9 +94,16 @@ class EmulatorTraining:
         self.network_seconds, self.network_epochs = [], []
 
     @classmethod
-    def build(cls, configuration, train):
+    def build(cls, configuration, train, **network_options):
+        """Scalings fitted on ``train``, the networks (with ``network_options``, those of
+        ``configuration.network_options`` that are not None) and the emulator."""
+        unknown = [name for name, value in network_options.items()
+                   if value is not None and name not in configuration.network_options]
+        if unknown:
+            raise TaskAdaptError(f"{configuration.label} takes no {unknown[0].replace('_', ' ')} option")
         scalings = EmulatorScalings.fit(train)
-        networks = configuration.networks(scalings, train.stations)
+        networks = configuration.networks(scalings, train.stations, **{
+            name: value for name, value in network_options.items() if value is not None})
         emulator = physical_emulator(networks, scalings, train.inputs, train.stations, train.lead)
         return cls(configuration, scalings, networks, emulator)
 
@@ -108,11 +111,12 @@ class EmulatorTraining:
     def train_seconds(self):
         return float(sum(self.network_seconds))
 
-    def fit(self, train, test, *, run, epochs=None, patience=PATIENCE, batch_size=128, seed=0, tensorboard=False):
-        """Train every network with early stopping on ``test``; returns the seconds spent.
+    def fit(self, train, test, *, run, recipe=None, patience=PATIENCE, seed=0, tensorboard=False):
+        """Train every network with early stopping on ``test`` by ``recipe`` (default: the
+        configuration's, :func:`training_recipe`); returns the seconds spent.
         ``tensorboard``: TensorBoard logs in each network's run folder (``logs/``)."""
         configuration = self.configuration
-        epochs = epochs or default_epochs(configuration)
+        recipe = recipe or training_recipe(configuration)
         targets = self.scalings.scale_targets(train.targets), self.scalings.scale_targets(test.targets)
         train_windows, test_windows = tf.constant(train.raw), tf.constant(test.raw)  # one copy each
         runs = []
@@ -125,9 +129,7 @@ class EmulatorTraining:
                 runs.append(run)
             spent, ran = fit_network(
                 network, (train_windows, targets[0][:, columns]), (test_windows, targets[1][:, columns]),
-                optimizer=configuration.optimizer, schedule=configuration.schedule,
-                epochs=epochs, patience=patience, batch_size=batch_size, seed=seed, run=runs[-1],
-                tensorboard=tensorboard)
+                recipe=recipe, patience=patience, seed=seed, run=runs[-1], tensorboard=tensorboard)
             self.network_seconds.append(spent)
             self.network_epochs.append(ran)
         if configuration.per_station:
@@ -135,36 +137,40 @@ class EmulatorTraining:
         return self.train_seconds
 
 
-def fit_network(network, train, test, *, optimizer, schedule, epochs, patience, batch_size,
-                seed, run, tensorboard=False):
+def fit_network(network, train, test, *, recipe, patience, seed, run, tensorboard=False):
     """Train one network (raw windows in, scaled EC out) on ``train = (windows, targets)``
-    with early stopping on ``test``; returns ``(seconds, epochs run)``."""
-    if optimizer == "lm":
+    with early stopping on ``test`` by ``recipe`` (schedule ``"lm"``: Levenberg-Marquardt);
+    returns ``(seconds, epochs run)``."""
+    if recipe.schedule == "lm":
         model = LevenbergMarquardt(network, name=f"lm_{network.name}")
         model.compile(loss=masked_mse)
         batch_size = len(train[1])
     else:
-        steps = -(-len(train[1]) // batch_size)
-        network.compile(optimizer=keras.optimizers.Adam(learning_rate(schedule, epochs, steps)),
-                        loss=masked_mse)
+        batch_size = recipe.batch_size
+        rate = recipe.learning_rate(steps_per_epoch=-(-len(train[1]) // batch_size))
+        alone = worker_position()[0] == 1  # Keras's multi-step loop fails across workers
+        network.compile(optimizer=keras.optimizers.Adam(rate), loss=masked_mse, jit_compile=alone,
+                        steps_per_execution=STEPS_PER_EXECUTION if alone else 1)
         model = network
-    watch_from = step_epochs(epochs)[-1] if optimizer != "lm" and schedule == "steps" else 0
-    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
-                                         restore_best_weights=True, start_from_epoch=watch_from)
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True,
+                                         start_from_epoch=recipe.watch_from)
+    callbacks = [stop, *recipe.callbacks(), ElapsedSeconds()]
     _, seconds = fit_with_contract(
         model, batches(*train, batch_size, seed), batches(*test, VALIDATION_BATCH),
-        run=run, epochs=epochs, callbacks=[stop], tensorboard=tensorboard)
+        run=run, epochs=recipe.epochs, callbacks=callbacks, tensorboard=tensorboard)
     return seconds, len(run.read_history())
 
 
-def train_emulator(configuration, train, test, *, run, epochs=None, patience=PATIENCE, batch_size=128, seed=0,
-                   strategy=None):
-    """:meth:`EmulatorTraining.build` and :meth:`EmulatorTraining.fit` under ``strategy``
-    (default: the current one); returns the :class:`EmulatorTraining`."""
+def train_emulator(configuration, train, test, *, run, schedule=None, rate=None, epochs=None, batch_size=None,
+                   patience=PATIENCE, seed=0, strategy=None, **network_options):
+    """:meth:`EmulatorTraining.build` (with ``network_options``) and :meth:`EmulatorTraining.fit`
+    by :func:`training_recipe` (``schedule``, ``rate``, ``epochs``, ``batch_size``) under
+    ``strategy`` (default: the current one); returns the :class:`EmulatorTraining`."""
+    recipe = training_recipe(configuration, schedule, rate=rate, epochs=epochs, batch_size=batch_size)
     strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
-        training = EmulatorTraining.build(configuration, train)
-        training.fit(train, test, run=run, epochs=epochs, patience=patience, batch_size=batch_size, seed=seed)
+        training = EmulatorTraining.build(configuration, train, **network_options)
+        training.fit(train, test, run=run, recipe=recipe, patience=patience, seed=seed)
     return training
 
 
