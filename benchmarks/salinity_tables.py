@@ -13,6 +13,8 @@ Markdown, every figure read from the runs' ``metrics.json`` and ``history.csv``:
   missing; "n/a" for one network per station, whose ``history.csv`` has a column per station);
 * with ``--per-station``: the chosen metric per station, the mean over the runs of each label;
 * with ``--curve LABEL``: that label's first run as a time-to-NMSE table (every 25 epochs);
+* with ``--curves PNG``: validation NMSE against training seconds, every run of every label
+  whose history has one ``val_loss`` column, with the threshold as a line;
 * with ``--boxes PREFIX``: figure 5.8's box plots over the stations of each label's first run,
   ``PREFIX_test.png`` and ``PREFIX_train.png`` (r2, percent bias, RSR, NSE).
 """
@@ -67,6 +69,7 @@ def main():
     parser.add_argument("--per-station", action="store_true")
     parser.add_argument("--curve", default=None, metavar="LABEL")
     parser.add_argument("--boxes", default=None, metavar="PREFIX")
+    parser.add_argument("--curves", default=None, metavar="PNG")
     args = parser.parse_args()
     groups = {}
     for item in args.runs:
@@ -112,6 +115,26 @@ def main():
             epoch = int(row["epoch"])
             if epoch % 25 == 24 or epoch == 0 or row is history[-1]:
                 print(f"| {epoch + 1} | {float(row['seconds']):.0f} | {1e4 * float(row['val_loss']):.2f} |")
+
+    if args.curves:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        figure, axis = plt.subplots(figsize=(6.4, 4))
+        for index, (label, runs) in enumerate(groups.items()):
+            for number, (_, history) in enumerate(runs):
+                if "val_loss" in history[0]:
+                    seconds = [float(row["seconds"]) for row in history]
+                    nmse = [1e4 * float(row["val_loss"]) for row in history]
+                    axis.plot(seconds, nmse, color=plt.cm.tab10(index), lw=0.8, label=label if number == 0 else None)
+        axis.axhline(args.threshold, color="k", ls="--", lw=0.8, label=f"NMSE x 1e4 = {args.threshold}")
+        axis.set(xlabel="training seconds", ylabel="validation NMSE x 1e4", yscale="log")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8)
+        figure.savefig(args.curves, dpi=120, bbox_inches="tight")
+        print(f"\ntime-to-NMSE curves: {args.curves}")
 
     if args.boxes:
         from keras_taskadapt.salinity.plots import plot_metric_boxes

@@ -62,12 +62,6 @@ def delta_dir():
     return shared_path("delta", "casanntra-dsm2")
 
 
-@pytest.fixture
-def observed_workbook():
-    """DWR's ANN input workbook of field observations to 2016 (seed 000, section 5.4)."""
-    return shared_path("delta", "observed", "dsm2_ann_inputs_observed_to2016.xlsx")
-
-
 @pytest.fixture(scope="session")
 def classifier_run(tmp_path_factory):
     """The offline default trained for one epoch through the CLI (``train classify``), shared

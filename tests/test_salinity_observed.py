@@ -5,12 +5,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shared_path
 
 from keras_taskadapt.cli import main
 from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.salinity.antecedent import make_windows
 from keras_taskadapt.salinity.reading import read_salinity_data
-from keras_taskadapt.salinity.workbook_reader import read_salinity_workbook
+from keras_taskadapt.salinity.workbook_reader import default_stations, read_salinity_workbook
 
 INPUTS = ("flow", "dxc_gate_fraction")
 
@@ -95,38 +96,56 @@ def test_a_workbook_is_read_alone_and_names_a_missing_station(tmp_path):
         read_salinity_workbook(tmp_path / "obs.xlsx", INPUTS, ["A", "Z"])
 
 
-def _later_years(source, path, first_output="2015-01-01"):
-    """DWR's workbook cut to the inputs from 2014 on and the observations from 2015 on: a
-    workbook of the same layout covering new years."""
-    sheets = pd.read_excel(source, sheet_name=None)
+STATIONS = ("RSAC075", "RSAN018", "CHSWP003", "OLD_MID")
+
+
+def _cut(sheets, path, first_input, first_output, last_output):
+    """DWR's workbook ``sheets`` cut to the inputs from ``first_input`` and the observations
+    from ``first_output`` to ``last_output``: a workbook of the same layout for other years."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            # The gate sheet is kept whole: its last change before 2014 still holds.
-            start = {"outputs": first_output, "dxc_gate_fraction": "1953-01-01"}.get(name, "2014-06-01")
-            kept = frame[pd.to_datetime(frame.iloc[:, 0]) >= pd.Timestamp(start)]
+            dates = pd.to_datetime(frame.iloc[:, 0])
+            if name == "outputs":
+                kept = frame[(dates >= pd.Timestamp(first_output)) & (dates <= pd.Timestamp(last_output))]
+            elif name == "dxc_gate_fraction":   # kept whole: its last change before the cut still holds
+                kept = frame
+            else:
+                kept = frame[(dates >= pd.Timestamp(first_input)) & (dates <= pd.Timestamp(last_output))]
             kept.to_excel(writer, sheet_name=name, index=False)
 
 
-def test_observed_workbook_trains_chronologically_and_scores_another_workbook(observed_workbook, tmp_path, capsys):
-    out = tmp_path / "res-lstm"
-    assert main(["train", "salinity", "--data", str(observed_workbook), "--model", "res-lstm", "--epochs", "1",
-                 "--out", str(out)]) == 0
+@pytest.fixture(scope="module")
+def observed_years(tmp_path_factory):
+    """DWR's workbook read once: its outputs sheet, and two workbooks cut from it, 2008-2012
+    and 2015-2016 (the later one for `evaluate`)."""
+    source = shared_path("delta", "observed", "dsm2_ann_inputs_observed_to2016.xlsx")
+    sheets = pd.read_excel(source, sheet_name=None)
+    folder = tmp_path_factory.mktemp("observed")
+    _cut(sheets, folder / "early.xlsx", "2007-06-01", "2008-01-01", "2012-12-31")
+    _cut(sheets, folder / "later.xlsx", "2014-06-01", "2015-01-01", "2016-12-31")
+    return sheets["outputs"].set_index("Time"), folder / "early.xlsx", folder / "later.xlsx"
+
+
+def test_observed_workbook_trains_chronologically_and_scores_another_workbook(observed_years, tmp_path, capsys):
+    outputs, early, later = observed_years
+    assert len(default_stations(outputs)) == 23 and not {"SSS", "SLDUT007"} & set(default_stations(outputs))
+    out = tmp_path / "mlp"
+    assert main(["train", "salinity", "--data", str(early), "--stations", *STATIONS, "--model", "mlp",
+                 "--epochs", "1", "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     config = json.loads((out / "config.json").read_text())
-    assert metrics["split"] == config["options"]["split"] == "chronological" and len(metrics["stations"]) == 23
+    assert metrics["split"] == config["options"]["split"] == "chronological"
+    assert set(metrics["stations"]) == set(STATIONS) and metrics["dropped_missing_input"] == 0
     assert {"median_r2", "median_bias_pct", "median_rsr", "median_nse"} <= set(metrics)
-    assert np.isfinite([metrics["stations"][s]["nse"] for s in metrics["stations"]]).all()
-    assert metrics["dropped_missing_input"] == 0
-    # The gap of 118 days between the training and the test targets costs 118 samples.
-    assert metrics["train_samples"] + metrics["test_samples"] == 6209 - 118
+    assert np.isfinite([values["nse"] for values in metrics["stations"].values()]).all()
+    # 2008-2012 is 1,827 days; the gap of 118 days between training and test targets is left out.
+    assert metrics["train_samples"] + metrics["test_samples"] == 1827 - 118
 
-    later = tmp_path / "later.xlsx"
-    _later_years(observed_workbook, later)
     scored = tmp_path / "scored"
     assert main(["evaluate", "salinity", "--model", str(out / "model.keras"), "--data", str(later),
                  "--out", str(scored)]) == 0
     evaluated = json.loads((scored / "metrics.json").read_text())
-    assert set(evaluated["stations"]) == set(metrics["stations"])
+    assert set(evaluated["stations"]) == set(STATIONS)
     assert evaluated["test_samples"] == 365 + 366 and np.isfinite(evaluated["median_nse"])
     for key in ("r2", "bias_pct", "rsr", "nse"):
         assert evaluated[f"median_{key}"] == pytest.approx(
