@@ -162,7 +162,12 @@ def test_levenberg_marquardt_ignores_masked_targets_and_beats_gradient_descent(d
     assert gap_loss == pytest.approx(float(np.mean((kept - targets[~hidden]) ** 2)), rel=1e-4)
 
 
-@pytest.mark.parametrize("name", list(CONFIGURATIONS))
+SLOW_TO_BUILD = ("lstm", "gru")
+"""The two-layer RNNs: the costliest epoch here; Res-LSTM and Res-GRU cover the recurrent layers."""
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name in SLOW_TO_BUILD else name
+                                  for name in CONFIGURATIONS])
 def test_every_model_trains_an_epoch_and_reloads_with_identical_predictions(name, delta_dir,
                                                                             tmp_path):
     windows = _windows(delta_dir, name="dsm2_base_1.csv", lead=1)
