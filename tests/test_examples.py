@@ -24,6 +24,7 @@ def run_example(script, *argv, monkeypatch):
     runpy.run_path(str(EXAMPLES / script), run_name="__main__")
 
 
+@pytest.mark.slow  # 30 s: the default run stays under 15 minutes (`pytest -m slow` runs it)
 def test_jcc_example_writes_files_with_the_learned_tables(tmp_path, monkeypatch, capsys):
     """The mission's headline command (``train jcc --dataset tiny_imagenet``), its tables
     exported and used by Pillow and cjpeg."""
@@ -69,6 +70,7 @@ def test_salinity_example_serves_the_savedmodel_on_new_inputs(tmp_path, monkeypa
     assert len(emulated) == 279 and np.isfinite(emulated["emm2"]).all()
 
 
+@pytest.mark.slow  # 30 s: the default run stays under 15 minutes (`pytest -m slow` runs it)
 def test_layers_example_trains_the_codec_and_the_rate_loss(monkeypatch, capsys):
     shared_path("images", "cifar10-jpeg-q75")
     run_example("layers_in_your_model.py", "--smoke", monkeypatch=monkeypatch)
