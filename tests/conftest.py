@@ -31,6 +31,17 @@ def seeded_random_state():
 
     keras.utils.set_random_seed(0)
 
+def one_line_error(capsys, command):
+    """The error line of a CLI ``command`` that must fail with exit status 2 on one line."""
+    from keras_taskadapt.cli import main
+
+    capsys.readouterr()
+    assert main(command) == 2
+    message = capsys.readouterr().err.strip()
+    assert message.startswith("error: ") and "\n" not in message, message
+    return message
+
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 

@@ -18,17 +18,9 @@ import pytest
 from PIL import Image
 
 from keras_taskadapt.cli import main
+from tests.conftest import one_line_error
 
 CLI = [sys.executable, "-m", "keras_taskadapt"]
-
-
-def one_line_error(capsys, command):
-    """The error line of a command that must fail with exit status 2."""
-    capsys.readouterr()
-    assert main(command) == 2
-    message = capsys.readouterr().err.strip()
-    assert message.startswith("error: ") and "\n" not in message, message
-    return message
 
 
 def image_folder(root, size=(16, 16), classes=2, per_class=10, odd=None):

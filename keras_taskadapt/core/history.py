@@ -9,7 +9,8 @@ import keras
 
 class HistoryLogger(keras.callbacks.CSVLogger):
     """``keras.callbacks.CSVLogger`` with the columns fixed up front (``columns``; by default
-    those of the first epoch), an empty cell where an epoch does not log a column."""
+    those of the first epoch, and no ``val_`` columns for training without validation), an
+    empty cell where an epoch does not log a column."""
 
     def __init__(self, filename, columns=None, append=False):
         super().__init__(filename, append=append)
@@ -21,6 +22,8 @@ class HistoryLogger(keras.callbacks.CSVLogger):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
+        if self.keys is None:  # CSVLogger would add val_ columns (of "NA") to a run without validation
+            self.keys = sorted(logs)
         super().on_epoch_end(epoch, {**dict.fromkeys(self.keys or logs, ""), **logs})
 
 

@@ -15,6 +15,7 @@ from keras_taskadapt.tasks import (  # noqa: F401  each registers its commands
     export_savedmodel,
     export_split,
     export_tflite,
+    fewshot,
     hierarchical,
     jcc,
     pruning,

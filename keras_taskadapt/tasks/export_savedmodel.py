@@ -1,6 +1,6 @@
 """``export savedmodel``: a trained ``.keras`` model as a SavedModel with a ``serve`` signature
 (:mod:`export.savedmodel`); a salinity emulator's inputs, stations, lead and window layout go
-into its report and ``assets.extra/contract.json``."""
+into its report and ``assets.extra/contract.json``; a few-shot model exports its embedding network."""
 
 from keras_taskadapt.commands.options import add_export_options
 from keras_taskadapt.commands.registry import command
@@ -16,9 +16,10 @@ def run(options):
 
     from export import export_savedmodel
     from keras_taskadapt.core.keras_file import load_model
+    from keras_taskadapt.fewshot.classifier import embedding_export
     from keras_taskadapt.salinity.signature import emulator_contract
 
-    model = load_model(options.model, keras.Model)
-    report = export_savedmodel(model, options.out, force=options.force, contract=emulator_contract(model))
+    model, contract = embedding_export(load_model(options.model, keras.Model))
+    report = export_savedmodel(model, options.out, force=options.force, contract=contract or emulator_contract(model))
     print(f"SavedModel in {options.out}: {report.size_bytes} bytes, "
           f"{report.latency_ms_per_input:.2f} ms per input, max |diff| {report.parity['max_abs_diff']:.2e}")
