@@ -184,21 +184,3 @@ class FewShotClassifier(keras.Model):
         config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
         return cls(**config)
 
-
-def episode_input_shape(layout, image_shape):
-    """The input shape of a batch of episodes: ``(None, size, H, W, 3)``."""
-    return (None, layout.size) + tuple(image_shape)
-
-
-def embedding_export(model):
-    """``(network, contract)`` a SavedModel export of ``model`` holds: a few-shot model's
-    backbone (images in, embeddings out; prototypes and distances are the caller's), any other
-    model as it is (contract ``None``)."""
-    from keras_taskadapt.fewshot.pretraining import BaseClassifier
-
-    if not isinstance(model, (FewShotClassifier, BaseClassifier)):
-        return model, None
-    backbone = model.backbone
-    return backbone, {"outputs": "embedding", "embedding_dim": int(backbone.output.shape[-1]),
-                      "backbone": backbone.name, "method": model.name,
-                      "classify": "prototypes = mean support embedding per class; logits = -||q - c||^2 / T"}

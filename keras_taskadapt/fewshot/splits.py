@@ -3,8 +3,7 @@
 ``PATH`` holds ``base/`` (meta-training classes), ``val/`` (validation episodes) and
 ``novel/`` (test episodes), each with one sub-folder of images per class, the layout of
 miniImageNet, tieredImageNet, CUB and CIFAR-FS as the few-shot literature ships them, and of
-``../shared/data/images/tiny-imagenet-fewshot``. Optional ``base.txt`` (``wnid<TAB>names``)
-names the classes. A class is its folder name (a WordNet id for ImageNet subsets), its label
+``../shared/data/images/tiny-imagenet-fewshot``. A class is its folder name (a WordNet id for ImageNet subsets), its label
 within a split the rank of that name, so labels never depend on the file system's order, and
 the three splits never share a class.
 """
@@ -41,11 +40,10 @@ class ClassSplit:
 
 @dataclass(frozen=True)
 class FewShotData:
-    """The three splits of a ``fewshot:PATH`` data set and the classes' names."""
+    """The splits of a ``fewshot:PATH`` data set."""
 
     spec: str
     splits: dict
-    names: dict
 
     def split(self, name):
         if name not in self.splits:
@@ -57,15 +55,6 @@ class FewShotData:
 def split_path(spec):
     """The folder of a ``fewshot:PATH`` spec (a bare folder is accepted too)."""
     return spec[len(SPEC_PREFIX):] if spec.startswith(SPEC_PREFIX) else spec
-
-
-def read_class_names(path):
-    """``{wnid: names}`` of a ``wnid<TAB>names`` file; empty when it is absent."""
-    if not os.path.exists(path):
-        return {}
-    with open(path, encoding="utf-8") as handle:
-        rows = [line.rstrip("\n").split("\t", 1) for line in handle if line.strip()]
-    return {row[0]: (row[1] if len(row) > 1 else row[0]) for row in rows}
 
 
 def read_split(root, name):
@@ -98,7 +87,4 @@ def open_fewshot_data(spec):
             if shared:
                 raise TaskAdaptError(f"{spec}: class {shared[0]} is in both the {first} and the {second} split",
                                      parameter="dataset")
-    names = {}
-    for name in present:
-        names.update(read_class_names(os.path.join(root, f"{name}.txt")))
-    return FewShotData(f"{SPEC_PREFIX}{os.path.abspath(root)}", splits, names)
+    return FewShotData(f"{SPEC_PREFIX}{os.path.abspath(root)}", splits)

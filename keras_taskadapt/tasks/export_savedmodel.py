@@ -16,7 +16,7 @@ def run(options):
 
     from export import export_savedmodel
     from keras_taskadapt.core.keras_file import load_model
-    from keras_taskadapt.fewshot.classifier import embedding_export
+    from keras_taskadapt.fewshot.embedding_export import embedding_export
     from keras_taskadapt.salinity.signature import emulator_contract
 
     model, contract = embedding_export(load_model(options.model, keras.Model))

@@ -121,7 +121,7 @@ def add_evaluate_arguments(parser):
     group.add_argument("--episodes", type=count, default=2000, help="novel test episodes (default: 2000)")
 
 
-@command("evaluate", "fewshot", "score a few-shot model on seeded novel episodes (mean accuracy, 95% CI)",
+@command("evaluate", "fewshot", "score a few-shot model on seeded novel episodes (mean accuracy and its 95 percent CI)",
          add_evaluate_arguments)
 def evaluate(options):
     import keras
