@@ -16,7 +16,7 @@ from typing import NamedTuple
 import keras
 import numpy as np
 import pytest
-from conftest import shared_path
+from conftest import one_line_error, shared_path
 
 from export import (
     LiteRTModel,
@@ -207,31 +207,24 @@ def test_tf_keras_twin_computes_the_encoder(trained, cifar):
                                model.encoder.predict(images[:128], verbose=0), atol=1e-4)
 
 
-def _one_line_error(capsys, command):
-    assert main(command) == 2
-    message = capsys.readouterr().err.strip()
-    assert message.startswith("error: ") and "\n" not in message
-    return message
-
-
 def test_cli_errors_are_one_line_and_leave_nothing_behind(trained, cifar, tmp_path, capsys):
     _, path = trained
     tfrecords = cifar[0]
     out = str(tmp_path / "out")
     command = ["export", "split-ae", "--model", path, "--out", out]
-    assert "no such file" in _one_line_error(capsys, ["export", "split-ae", "--model", str(tmp_path / "missing.keras"),
-                                                      "--out", out])
+    assert "no such file" in one_line_error(capsys, ["export", "split-ae", "--model", str(tmp_path / "missing.keras"),
+                                                     "--out", out])
     pixels = keras.Input((32, 32, 3))
     keras.Model(pixels, keras.layers.Dense(2)(keras.layers.Flatten()(pixels))).save(tmp_path / "plain.keras")
-    assert "not a hierarchical model" in _one_line_error(
+    assert "not a hierarchical model" in one_line_error(
         capsys, ["export", "split-ae", "--model", str(tmp_path / "plain.keras"), "--out", out])
     for options in ([], ["--mode", "int8"], ["--mode", "qat"], ["--scale", "1"]):
-        assert _one_line_error(capsys, command + options).startswith("error: --dataset: ")
-    assert "must be above 0" in _one_line_error(capsys, command + ["--scale", "0", "--dataset",
-                                                                   f"tfrecord:{tfrecords}"])
+        assert one_line_error(capsys, command + options).startswith("error: --dataset: ")
+    assert "must be above 0" in one_line_error(capsys, command + ["--scale", "0", "--dataset",
+                                                                  f"tfrecord:{tfrecords}"])
     assert sorted(os.listdir(tmp_path)) == ["plain.keras"]
     os.mkdir(out)
-    assert "exists" in _one_line_error(capsys, command + ["--dataset", f"tfrecord:{tfrecords}"])
+    assert "exists" in one_line_error(capsys, command + ["--dataset", f"tfrecord:{tfrecords}"])
     assert os.listdir(out) == []
 
 

@@ -66,12 +66,12 @@ def feat_run(fewshot_root, pretrained_run, tmp_path_factory):
 def test_episodes_have_the_layout_distinct_images_and_the_split_classes(fewshot_root):
     import tensorflow as tf
 
-    from keras_taskadapt.fewshot.episodes import EpisodeLayout, _file_table, sample_episode
+    from keras_taskadapt.fewshot.episodes import EpisodeLayout, file_table, sample_episode
     from keras_taskadapt.fewshot.splits import open_fewshot_data
 
     split = open_fewshot_data(f"fewshot:{fewshot_root}").split("novel")
     layout = EpisodeLayout(4, 2, 3)
-    _, sizes, _ = _file_table(split)
+    _, sizes, _ = file_table(split)
     for episode in range(200):
         classes, picks = sample_episode(tf.constant([7, episode], tf.int64), tf.constant(sizes), layout)
         classes, picks = classes.numpy(), picks.numpy()
@@ -224,14 +224,31 @@ def test_a_reloaded_model_gives_the_same_episode_accuracy_and_exports_its_backbo
     assert contract["outputs"] == "embedding" and contract["input_shape"] == [None, IMAGE, IMAGE, 3]
 
 
+def test_scoring_from_the_embedding_table_matches_the_image_episodes(feat_run, fewshot_root):
+    import keras
+
+    from keras_taskadapt.fewshot.episodes import EpisodeLayout, episode_dataset
+    from keras_taskadapt.fewshot.evaluation import episode_accuracies
+    from keras_taskadapt.fewshot.splits import open_fewshot_data
+
+    model = keras.saving.load_model(str(feat_run / "model.keras"))
+    novel = open_fewshot_data(f"fewshot:{fewshot_root}").split("novel")
+    layout = EpisodeLayout(3, 2, 3)
+    from_table = episode_accuracies(model, novel, layout, episodes=12, seed=5)
+    classifier = model.with_layout(3, 2, 3)
+    from_images = [np.mean(np.argmax(classifier(images[None], training=False)[0], -1) == layout.query_targets())
+                   for images, _ in episode_dataset(novel, layout, seed=5, episodes=12)]
+    np.testing.assert_allclose(from_table, from_images, atol=1e-6)
+    assert len(set(np.round(from_table, 6))) > 1  # the episodes differ, so the match is not trivial
+
+
 def test_sweep_reads_back_finished_runs_and_writes_the_table(fewshot_root, pretrained_run, tmp_path, monkeypatch):
     import shutil
 
     from keras_taskadapt.fewshot import sweep
 
     out = tmp_path / "sweep"
-    cell = out / "convnet4-none"
-    shutil.copytree(pretrained_run, cell / "pretrain")
+    shutil.copytree(pretrained_run, out / "convnet4-pretrain")
     monkeypatch.setattr(sweep, "VARIANTS", (sweep.Variant("CE", "none"), sweep.Variant("Weak-LDR-M", "weak", "manual")))
     with open(tmp_path / "groups.csv", "w") as handle:
         handle.write("wnid,group\n" + "".join(f"w{c:03d},{c % 2}\n" for c in range(8)))
@@ -239,7 +256,8 @@ def test_sweep_reads_back_finished_runs_and_writes_the_table(fewshot_root, pretr
     assert main(["sweep", *arguments[1:]]) == 0
     rows = (out / "sweep.csv").read_text().splitlines()
     assert len(rows) == 1 + 2 * 2 and rows[0].startswith("backbone,augment,variant,accuracy_1shot")
-    assert (out / "accuracy.png").is_file() and not (cell / "pretrain" / "backup").exists()
+    assert (out / "accuracy.png").is_file() and not (out / "convnet4-pretrain" / "backup").exists()
+    assert sorted(os.listdir(out / "convnet4-all")) == ["ce", "weak-ldr-m"]
 
 
 # -- bad input --------------------------------------------------------------------------------

@@ -91,7 +91,9 @@ def image_reader(shape):
     return read
 
 
-def _file_table(split):
+def file_table(split):
+    """``(paths, class sizes, class offsets)``: every file of ``split``, class by class, and where
+    each class starts in that list (the numbering :func:`episode_files` indexes)."""
     import numpy as np
 
     sizes = np.asarray(split.class_sizes(), dtype="int32")
@@ -114,6 +116,18 @@ def sample_episode(seed, class_sizes, layout):
     return classes, tf.math.top_k(scores, layout.shots + layout.queries).indices
 
 
+def episode_files(seed, index, class_sizes, class_offsets, layout):
+    """``(file indices (size,), split labels (size,))`` of episode ``index`` of the stream with
+    ``seed``, in the episode layout of the module docstring; the indices number
+    :func:`file_table`'s paths."""
+    import tensorflow as tf
+
+    classes, picks = sample_episode(tf.stack([tf.constant(seed, tf.int64), index]), class_sizes, layout)
+    order = tf.concat([tf.reshape(picks[:, :layout.shots], [-1]), tf.reshape(picks[:, layout.shots:], [-1])], 0)
+    owner = tf.concat([tf.repeat(classes, layout.shots), tf.repeat(classes, layout.queries)], 0)
+    return tf.gather(class_offsets, owner) + order, owner
+
+
 def episode_dataset(split, layout, *, seed, episodes=None, first_episode=0, image_shape=None, augmentation=None):
     """A ``tf.data.Dataset`` of ``(images, labels)`` episodes of ``split`` (module docstring).
 
@@ -125,17 +139,12 @@ def episode_dataset(split, layout, *, seed, episodes=None, first_episode=0, imag
 
     layout.check(split)
     shape = image_shape_of(split, image_shape)
-    paths, sizes, offsets = _file_table(split)
-    paths, sizes, offsets = tf.constant(paths), tf.constant(sizes), tf.constant(offsets)
+    paths, sizes, offsets = (tf.constant(column) for column in file_table(split))
     read = image_reader(shape)
 
     def episode(index):
-        episode_seed = tf.stack([tf.constant(seed, tf.int64), index])
-        classes, picks = sample_episode(episode_seed, sizes, layout)
-        order = tf.concat([tf.reshape(picks[:, :layout.shots], [-1]), tf.reshape(picks[:, layout.shots:], [-1])], 0)
-        owner = tf.concat([tf.repeat(classes, layout.shots), tf.repeat(classes, layout.queries)], 0)
-        files = tf.gather(paths, tf.gather(offsets, owner) + order)
-        images = tf.map_fn(read, files, fn_output_signature=tf.TensorSpec(shape, tf.float32),
+        file_indices, owner = episode_files(seed, index, sizes, offsets, layout)
+        images = tf.map_fn(read, tf.gather(paths, file_indices), fn_output_signature=tf.TensorSpec(shape, tf.float32),
                            parallel_iterations=PARALLEL_DECODES)
         if augmentation:
             image_seeds = tf.random.experimental.stateless_split(

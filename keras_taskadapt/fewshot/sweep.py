@@ -1,10 +1,11 @@
 """The grids of seed 000 tables 4.1-4.3 on one budget (``sweep fewshot``).
 
 ``tables`` (tables 4.1 and 4.2): for every backbone and augmentation setting (none, all four),
-one pre-training run, then from it CE (no LDR), hard LDR and weak LDR with the random,
-constrained and manual groupings. ``augmentations`` (table 4.3): CE and weak LDR with random
-grouping, one augmentation at a time. Every run is a folder of its own under the sweep's
-folder; a run that finished (its ``metrics.json`` exists) is read back instead of retrained, so
+CE (no LDR), hard LDR and weak LDR with the random, constrained and manual groupings.
+``augmentations`` (table 4.3): CE and weak LDR with random grouping, one augmentation at a
+time. Every episodic run of a backbone starts from the same pre-training run of it
+(``<backbone>-pretrain``, without augmentation), so the rows of a table differ only in the
+episodic training they compare. Every run is a folder of its own under the sweep's folder; a run that finished (its ``metrics.json`` exists) is read back instead of retrained, so
 an interrupted sweep continues where it stopped.
 """
 
@@ -31,7 +32,7 @@ GRIDS = ("tables", "augmentations")
 
 
 def grid_cells(grid, backbones, augmentation_settings):
-    """``(backbone, augmentation names, variants)`` of every pre-training group of the grid."""
+    """``(backbone, augmentation names, variants)`` of every cell of the grid."""
     if grid == "tables":
         return [(backbone, augment, VARIANTS) for backbone in backbones for augment in augmentation_settings]
     return [(backbone, (name,), AUGMENTATION_VARIANTS) for backbone in backbones for name in AUGMENTATIONS]
@@ -52,9 +53,9 @@ def run_grid(grid, *, backbones, augmentation_settings, out, train, eval_shots):
     rows = []
     for backbone, augment, variants in grid_cells(grid, backbones, augmentation_settings):
         cell = os.path.join(out, f"{backbone}-{'+'.join(augment) or 'none'}")
-        pretrain_dir = os.path.join(cell, "pretrain")
+        pretrain_dir = os.path.join(out, f"{backbone}-pretrain")
         if finished_metrics(pretrain_dir) is None:
-            train(pretrain_dir, method="pretrain", backbone=backbone, augment=augment, pretrained=None)
+            train(pretrain_dir, method="pretrain", backbone=backbone, augment=("none",), pretrained=None)
         pretrained = os.path.join(pretrain_dir, "model.keras")
         baseline = None
         for variant in variants:
