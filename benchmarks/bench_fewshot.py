@@ -42,6 +42,8 @@ import subprocess
 import sys
 import time
 
+#: keras_taskadapt.fewshot.backbones.PIXEL_MEAN / PIXEL_STD, restated because the easyfsl side
+#: runs in the peer's interpreter, where keras_taskadapt is not installed (checked in main).
 PIXEL_MEAN = (120.39586422, 115.59361427, 104.54012653)
 PIXEL_STD = (70.68188272, 68.27635443, 72.54505529)
 WIDTHS = (8, 20, 40, 80)
@@ -322,6 +324,10 @@ def main(argv=None):
         serve_easyfsl(options)
         return 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from keras_taskadapt.fewshot import backbones
+
+    if (PIXEL_MEAN, PIXEL_STD) != (backbones.PIXEL_MEAN, backbones.PIXEL_STD):
+        raise SystemExit("the bench's pixel statistics differ from keras_taskadapt.fewshot.backbones'")
     sides = [OursSide(options)]
     if options.side == "both" and options.peer_python:
         sides.append(PeerProcess(options))

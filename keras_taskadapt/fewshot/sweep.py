@@ -5,8 +5,9 @@ CE (no LDR), hard LDR and weak LDR with the random, constrained and manual group
 ``augmentations`` (table 4.3): CE and weak LDR with random grouping, one augmentation at a
 time. Every episodic run of a backbone starts from the same pre-training run of it
 (``<backbone>-pretrain``, without augmentation), so the rows of a table differ only in the
-episodic training they compare. Every run is a folder of its own under the sweep's folder; a run that finished (its ``metrics.json`` exists) is read back instead of retrained, so
-an interrupted sweep continues where it stopped.
+episodic training they compare. Every run is a folder of its own under the sweep's folder;
+a run that finished (its ``metrics.json`` exists) is read back instead of retrained, so an
+interrupted sweep continues where it stopped.
 """
 
 import json
