@@ -92,13 +92,14 @@ def backup_and_restore(backup_dir, restore_dir=None):
 
 
 def fit_with_contract(model, train, validation, *, run, epochs, resume=False, callbacks=(), steps_per_epoch=None,
-                      tensorboard=False, restore_dir=None):
+                      tensorboard=False, restore_dir=None, initial_epoch=0):
     """``model.fit`` with the run contract: backup for ``--resume``, ``history.csv``, progress.
 
     ``keras.callbacks.BackupAndRestore`` saves the model and optimizers after every epoch in
     ``DIR/backup`` (removed when training completes), so a killed run continues from the last
     finished epoch; on resume ``history.csv`` keeps the rows of the epochs the backup holds.
     ``restore_dir``: the backup to restore from when it is not ``run``'s (:func:`backup_and_restore`).
+    ``initial_epoch``: the epoch count this ``fit`` continues (training in stages, each a ``fit``).
     Returns ``(history, train_seconds)``.
     """
     import keras
@@ -116,6 +117,7 @@ def fit_with_contract(model, train, validation, *, run, epochs, resume=False, ca
         train,
         validation_data=validation,
         epochs=epochs,
+        initial_epoch=initial_epoch,
         steps_per_epoch=steps_per_epoch,
         shuffle=False,  # the pipelines shuffle, seeded
         callbacks=list(callbacks) + contract,  # task callbacks first: their logs reach history.csv

@@ -75,12 +75,12 @@ def delta_dir():
 
 @pytest.fixture(scope="session")
 def classifier_run(tmp_path_factory):
-    """The offline default trained for one epoch through the CLI (``train classify``), shared
-    by every module that needs a trained run folder."""
+    """The offline data set's classifier (``train classify``, ResNet-8) trained for one epoch
+    through the CLI, shared by every module that needs a trained run folder."""
     from keras_taskadapt.cli import main
 
     out = tmp_path_factory.mktemp("classifier_run")
-    assert main(["train", "classify", "--out", str(out), "--epochs", "1", "--seed", "1"]) == 0
+    assert main(["train", "classify", "--out", str(out), "--epochs", "1", "--seed", "1", "--depth", "8"]) == 0
     return out
 
 

@@ -22,30 +22,24 @@ def test_every_verb_has_help(verb, capsys):
     assert main([verb, "--help"]) == 0 and "task" in capsys.readouterr().out
 
 
-@pytest.fixture
-def trained_run(classifier_run):
-    """The offline default trained for one epoch through the CLI (the session's shared run)."""
-    return classifier_run
-
-
-def test_offline_default_trains_one_epoch_and_writes_the_run_folder(trained_run):
+def test_the_offline_data_set_trains_one_epoch_and_writes_the_run_folder(classifier_run):
     for name in ("metrics.json", "config.json", "history.csv", "model.keras", "training.png"):
-        assert (trained_run / name).is_file(), name
-    metrics = json.loads((trained_run / "metrics.json").read_text())
+        assert (classifier_run / name).is_file(), name
+    metrics = json.loads((classifier_run / "metrics.json").read_text())
     assert metrics["dataset"] == "sklearn_digits" and metrics["epochs"] == 1
     assert 0.0 <= metrics["accuracy"] <= 1.0 and metrics["train_examples"] == 1437
     assert all(not isinstance(value, dict) for value in metrics.values())
-    config = json.loads((trained_run / "config.json").read_text())
+    config = json.loads((classifier_run / "config.json").read_text())
     assert config["seed"] == 1 and config["options"]["epochs"] == 1 and "tensorflow" in config["versions"]
-    assert not (trained_run / "backup").exists()
-    assert not [name for name in os.listdir(trained_run) if name.startswith(".partial")]
+    assert not (classifier_run / "backup").exists()
+    assert not [name for name in os.listdir(classifier_run) if name.startswith(".partial")]
 
 
-def test_evaluate_and_export_the_trained_model(trained_run, tmp_path):
-    model = str(trained_run / "model.keras")
+def test_evaluate_and_export_the_trained_model(classifier_run, tmp_path):
+    model = str(classifier_run / "model.keras")
     assert main(["evaluate", "classify", "--model", model, "--out", str(tmp_path / "eval")]) == 0
     evaluated = json.loads((tmp_path / "eval" / "metrics.json").read_text())
-    trained = json.loads((trained_run / "metrics.json").read_text())
+    trained = json.loads((classifier_run / "metrics.json").read_text())
     assert evaluated["accuracy"] == pytest.approx(trained["accuracy"], abs=1e-6)
     saved = tmp_path / "served"
     assert main(["export", "savedmodel", "--model", model, "--out", str(saved)]) == 0
@@ -79,7 +73,7 @@ def test_training_on_a_damaged_shard_names_it_and_skip_corrupt_counts_it(tmp_pat
     shard = data / "train-00000-of-00002.tfrecord"
     shard.write_bytes(shard.read_bytes()[:-40])
     common = ["train", "classify", "--dataset", f"tfrecord:{data}/*.tfrecord", "--epochs", "1",
-              "--steps-per-epoch", "2", "--batch-size", "400"]
+              "--steps-per-epoch", "2", "--batch-size", "400", "--depth", "8"]
     capsys.readouterr()
     assert main(common + ["--out", str(tmp_path / "strict")]) == 2
     line = capsys.readouterr().err.strip().splitlines()[-1]
@@ -112,7 +106,8 @@ def _history_epochs(path):
 
 def test_resume_continues_a_killed_run_from_the_saved_epoch(tmp_path):
     out = tmp_path / "run"
-    command = CLI + ["train", "classify", "--out", str(out), "--epochs", "4", "--steps-per-epoch", "6", "--seed", "2"]
+    command = CLI + ["train", "classify", "--out", str(out), "--epochs", "8", "--steps-per-epoch", "6", "--seed", "2",
+                     "--depth", "8", "--batch-size", "32"]
     metadata = out / "backup" / "training_metadata.json"
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 240
@@ -123,12 +118,12 @@ def test_resume_continues_a_killed_run_from_the_saved_epoch(tmp_path):
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     finished = json.loads(metadata.read_text())["epoch"]
-    assert 1 <= finished < 4 and not (out / "metrics.json").exists()
+    assert 1 <= finished < 8 and not (out / "metrics.json").exists()
     resumed = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert f"Epoch {finished + 1}/4" in resumed.stdout and "Epoch 1/4" not in resumed.stdout
-    assert _history_epochs(out / "history.csv") == list(range(4))
-    assert json.loads((out / "metrics.json").read_text())["epochs"] == 4
+    assert f"Epoch {finished + 1}/8" in resumed.stdout and "Epoch 1/8" not in resumed.stdout
+    assert _history_epochs(out / "history.csv") == list(range(8))
+    assert json.loads((out / "metrics.json").read_text())["epochs"] == 8
     assert not (out / "backup").exists()
 
 
@@ -136,7 +131,7 @@ def test_same_seed_gives_the_same_first_epoch(tmp_path):
     runs = []
     for name in ("a", "b"):
         assert main(["train", "classify", "--out", str(tmp_path / name), "--epochs", "1", "--steps-per-epoch", "3",
-                     "--seed", "5", "--deterministic-ops"]) == 0
+                     "--seed", "5", "--deterministic-ops", "--depth", "8", "--batch-size", "32"]) == 0
         runs.append(np.genfromtxt(tmp_path / name / "history.csv", delimiter=",", names=True))
     assert runs[0]["loss"] == pytest.approx(runs[1]["loss"], rel=1e-6)
 
@@ -144,7 +139,7 @@ def test_same_seed_gives_the_same_first_epoch(tmp_path):
 def test_mirrored_strategy_trains_through_the_cli(tmp_path):
     out = tmp_path / "mirrored"
     assert main(["train", "classify", "--out", str(out), "--epochs", "1", "--steps-per-epoch", "2",
-                 "--strategy", "mirrored", "--tensorboard"]) == 0
+                 "--strategy", "mirrored", "--tensorboard", "--depth", "8"]) == 0
     assert list((out / "logs" / "train").glob("events.out.tfevents.*"))  # --tensorboard
     config = json.loads((out / "config.json").read_text())
     assert config["options"]["strategy"] == "mirrored"

@@ -38,6 +38,7 @@ def test_jcc_example_writes_files_with_the_learned_tables(tmp_path, monkeypatch,
     assert (tmp_path / "photo_learned.jpg").stat().st_size > 0 and (tmp_path / "tables" / "qtables.txt").is_file()
 
 
+@pytest.mark.slow  # 30 s: the default run stays under 15 minutes
 def test_camera_example_frames_to_streams_to_classes(tmp_path, monkeypatch, capsys):
     run_example("camera_sensor/train_and_export.py", "--smoke", "--frames", "16", "--out", str(tmp_path),
                 monkeypatch=monkeypatch)

@@ -175,6 +175,7 @@ def test_int8_sensor_keeps_the_accuracy_on_the_cifar10_test_set(cifar, float_pip
     assert abs(int8_accuracy - float_accuracy) <= 0.02
 
 
+@pytest.mark.slow  # 40 s: the default run stays under 15 minutes
 def test_qat_sensor_converts_runs_and_is_measured_next_to_ptq(trained, cifar, float_pipeline, tmp_path):
     model, _ = trained
     tfrecords, (train_images, _), (images, labels) = cifar

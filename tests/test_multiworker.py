@@ -91,6 +91,7 @@ def ldr_runs(tmp_path_factory, float64_home):
     return folder
 
 
+@pytest.mark.slow
 def test_the_ldr_phase_on_two_workers_is_that_of_the_global_batch(ldr_runs):
     """DuPHiL phase 1: the LDR of the codes of all workers' images, gathered (eqs. 3.1-3.3);
     the fixture compares the runs."""

@@ -18,6 +18,7 @@ from keras_taskadapt.tasks import (  # noqa: F401  each registers its commands
     fewshot,
     hierarchical,
     jcc,
+    multiqf,
     pruning,
     salinity,
 )
