@@ -53,6 +53,17 @@ def base_model(path):
     return load_base(str(path)).model
 
 
+def trainable_layer_names(model):
+    """Names of the layers of ``model`` (nested models opened) that hold trainable weights."""
+    import keras
+
+    names = set()
+    for layer in model.layers:
+        names |= trainable_layer_names(layer) if isinstance(layer, keras.Model) else (
+            {layer.name} if layer.trainable_weights else set())
+    return names
+
+
 # -- inputs and topology ----------------------------------------------------------------------
 
 
@@ -96,7 +107,7 @@ def test_the_branches_share_one_trunk_whatever_the_number_of_inputs(base_path):
 def test_a_stage_trains_only_the_blocks_it_unfroze(base_path):
     import keras
 
-    from keras_taskadapt.multiqf.block_training import compile_stage, freeze_for, stage_plan, trainable_layer_names
+    from keras_taskadapt.multiqf.block_training import compile_stage, freeze_for, stage_plan
     from keras_taskadapt.multiqf.blocks import blocks_to_unfreeze
     from keras_taskadapt.multiqf.topology import multi_quality_topology, trunk_of
 

@@ -80,21 +80,12 @@ def dataset_shape(name, files_by_split, declared=None):
     return shape, len(others)
 
 
-def files_source(name, class_names, files_by_split, image_shape=None, skip_corrupt=False):
-    """An :class:`ImageSource` over ``{split: [(path, label), ...]}`` (module docstring).
-
-    Files decode to three channels (greyscale JPEGs included).
-    """
+def image_file_reader(shape):
+    """``path -> uint8 H x W x 3`` image of ``shape``: three channels (greyscale JPEGs
+    included), an image of another size resized (bilinear, rounded)."""
     import tensorflow as tf
 
     from tfrecords_tools.reader import decode_rgb
-
-    if not files_by_split.get("train"):
-        raise TaskAdaptError(f"{name}: no training images found", parameter="dataset")
-    skipped = 0
-    if skip_corrupt:
-        files_by_split, skipped = _without_damaged(files_by_split)
-    shape, resized = dataset_shape(name, files_by_split, image_shape)
 
     def read(path):
         image = decode_rgb(tf.io.read_file(path))
@@ -105,6 +96,25 @@ def files_source(name, class_names, files_by_split, image_shape=None, skip_corru
             lambda: tf.cast(tf.clip_by_value(tf.round(tf.image.resize(image, shape[:2])), 0, 255), tf.uint8),
         )
         return tf.ensure_shape(image, shape)
+
+    return read
+
+
+def files_source(name, class_names, files_by_split, image_shape=None, skip_corrupt=False):
+    """An :class:`ImageSource` over ``{split: [(path, label), ...]}`` (module docstring).
+
+    Files decode to three channels (greyscale JPEGs included).
+    """
+    import tensorflow as tf
+
+    if not files_by_split.get("train"):
+        raise TaskAdaptError(f"{name}: no training images found", parameter="dataset")
+    skipped = 0
+    if skip_corrupt:
+        files_by_split, skipped = _without_damaged(files_by_split)
+    shape, resized = dataset_shape(name, files_by_split, image_shape)
+
+    read = image_file_reader(shape)
 
     def listing(split):
         pairs = files_by_split.get(split) or []

@@ -77,18 +77,14 @@ def image_shape_of(split, declared=None):
 
 
 def image_reader(shape):
-    """``path -> float32 H x W x 3`` image in 0..255 (greyscale repeated, other sizes resized)."""
+    """``path -> float32 H x W x 3`` image in 0..255 (the data sets' file reader,
+    :func:`~keras_taskadapt.data.image_files.image_file_reader`)."""
     import tensorflow as tf
 
-    from tfrecords_tools.reader import decode_rgb
+    from keras_taskadapt.data.image_files import image_file_reader
 
-    def read(path):
-        image = tf.cast(decode_rgb(tf.io.read_file(path)), tf.float32)
-        same = tf.reduce_all(tf.equal(tf.shape(image)[:2], shape[:2]))
-        image = tf.cond(same, lambda: image, lambda: tf.image.resize(image, shape[:2]))
-        return tf.ensure_shape(image, shape)
-
-    return read
+    read = image_file_reader(shape)
+    return lambda path: tf.cast(read(path), tf.float32)
 
 
 def file_table(split):

@@ -40,10 +40,6 @@ class Stage:
     blocks: tuple
     rate: float
 
-    @property
-    def lowest_block(self):
-        return self.blocks[-1] if self.blocks else None
-
 
 def stage_plan(blocks, rate=SEED_RATE, divisor=RATE_DIVISOR):
     """Algorithm 2's stages: the head at ``rate``, then one more of ``blocks`` (top first) per
@@ -61,17 +57,6 @@ def freeze_for(topology, stage):
     for layer in trunk_of(topology).layers:
         layer.trainable = layer.name in trainable and not isinstance(layer, keras.layers.BatchNormalization)
     topology.get_layer(HEAD).trainable = True
-
-
-def trainable_layer_names(model):
-    """Names of the layers of ``model`` (nested models opened) that hold trainable weights."""
-    names = set()
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            names |= trainable_layer_names(layer)
-        elif layer.trainable_weights:
-            names.add(layer.name)
-    return names
 
 
 class StageColumn(keras.callbacks.Callback):
@@ -145,7 +130,9 @@ def train_block_by_block(topology, stages, *, stream, evaluate, run, budget, res
         last_epoch = len(run.read_history())
         topology.save_weights(stage_weights_path(run, stage.index))
         seconds += stage_seconds
-        rows.append({"stage": stage.index, "block": stage.name, "rate": stage.rate, "epochs": last_epoch - first_epoch,
+        trainable = sum(int(weight.numpy().size) for weight in model.trainable_weights)
+        rows.append({"stage": stage.index, "block": stage.name, "rate": stage.rate, "trainable_params": trainable,
+                     "epochs": last_epoch - first_epoch,
                      "best_epoch": stopping.best_epoch + 1,
                      "val_accuracy": float(stopping.best), "train_seconds": stage_seconds, **evaluate(stage)})
         write_csv(run.file(STAGES_FILE), rows)

@@ -114,12 +114,12 @@ class TopologyRun:
     def _open_cache(self):
         from keras_taskadapt.multiqf.bottleneck_cache import check_cache, read_cache_description
 
-        block = read_cache_description(self.settings.cache).get("block")
-        described = check_cache(self.settings.cache, cache_expectations(self.base, self.settings, block))
-        order = ["head"] + [block.name for block in reversed(self.blocks)]
+        cached = read_cache_description(self.settings.cache).get("block")
+        described = check_cache(self.settings.cache, cache_expectations(self.base, self.settings, cached))
+        from_top = ["head"] + [block.name for block in reversed(self.blocks)]
         lowest = self.stages[-1].name
-        if order.index(lowest) > order.index(block):
-            raise TaskAdaptError(f"{self.settings.cache} holds the input of block {block}, but the run unfreezes "
+        if from_top.index(lowest) > from_top.index(cached):
+            raise TaskAdaptError(f"{self.settings.cache} holds the input of block {cached}, but the run unfreezes "
                                  f"{lowest}, below it; cache the input of {lowest} or a lower block",
                                  parameter="cache")
         return described
@@ -173,17 +173,20 @@ class TopologyRun:
         self.rows, seconds = train_block_by_block(
             self.topology, self.stages, stream=self.stream, evaluate=self.score, run=run, budget=budget,
             resume=self.run_settings.resume, top5=data.source.num_classes > 5)
-        best = max(self.rows, key=lambda row: float(row["val_accuracy"]))
-        self.topology.load_weights(stage_weights_path(run, int(best["stage"])))
+        self.topology.load_weights(stage_weights_path(run, int(self.kept_stage()["stage"])))
         shutil.rmtree(run.backup_dir, ignore_errors=True)
         return seconds
+
+    def kept_stage(self):
+        """The row of the stage with the best validation accuracy (the model kept)."""
+        return max(self.rows, key=lambda row: float(row["val_accuracy"]))
 
     def metrics(self, model, data, run):
         """metrics.json (the task's docstring lists the keys)."""
         from keras_taskadapt.multiqf.analysis import accuracy_keys
 
         labels = self.data.test_labels()
-        best = max(self.rows, key=lambda row: float(row["val_accuracy"]))
+        best = self.kept_stage()
         metrics = {key: float(best[key]) for key in ("accuracy", "top5_accuracy") if key in best}
         metrics.update(accuracy_keys(self.base_probabilities(), labels, prefix="base_"))
         metrics.update({"fixed": int(float(best["fixed"])), "broken": int(float(best["broken"])),
@@ -197,7 +200,8 @@ class TopologyRun:
         for row in self.rows:
             prefix = f"stage{row['stage']}_"
             metrics[prefix + "block"] = row["block"]
-            for key in ("val_accuracy", "accuracy", "top5_accuracy", "fixed", "broken", "epochs", "train_seconds"):
+            for key in ("val_accuracy", "accuracy", "top5_accuracy", "fixed", "broken", "epochs", "train_seconds",
+                        "trainable_params"):
                 if key in row:
                     metrics[prefix + key] = float(row[key])
         return metrics

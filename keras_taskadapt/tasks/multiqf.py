@@ -13,9 +13,10 @@ kept stage (the best validation accuracy) on the test split, ``base_accuracy`` a
 4.8: images the topology gets right and the base wrong, and the reverse), ``best_stage``,
 ``best_block``, ``stages``, and per stage ``stage<k>_block``, ``stage<k>_val_accuracy``,
 ``stage<k>_accuracy``, ``stage<k>_top5_accuracy``, ``stage<k>_fixed``, ``stage<k>_broken``,
-``stage<k>_epochs``, ``stage<k>_train_seconds``; ``test_images``, ``versions``, ``qualities``,
-``base``, ``cache`` (and ``cache_zero_fraction``), ``params``, ``train_seconds``, ``epochs``,
-``train_examples``, ``test_examples``, ``skipped_records``, ``resized_images``, ``dataset``.
+``stage<k>_epochs``, ``stage<k>_train_seconds``, ``stage<k>_trainable_params``;
+``test_images``, ``versions``, ``qualities``, ``base``, ``cache`` (and
+``cache_zero_fraction``), ``params``, ``train_seconds``, ``epochs``, ``train_examples``,
+``test_examples``, ``skipped_records``, ``resized_images``, ``dataset``.
 ``stages.csv`` holds the stages' rows. ``evaluate`` writes ``accuracy``, ``top5_accuracy``,
 ``test_images``, and with the base ``base_accuracy``, ``base_top5_accuracy``, ``fixed``,
 ``broken``.
