@@ -6,16 +6,18 @@ without a codec in front): :func:`compiled_classifier` builds and compiles it,
 """
 
 
-def compiled_classifier(num_classes, input_shape, *, depth=20, width=1, weight_decay=1e-4, learning_rate=0.1,
-                        total_steps=None):
-    """:func:`~keras_taskadapt.models.cifar_resnet` with SGD (Nesterov momentum 0.9) and a
-    cosine-decayed learning rate over ``total_steps``, compiled with cross-entropy and accuracy."""
+def compiled_classifier(num_classes, input_shape, *, classifier="resnet20", depth=None, width=1, wrn_k=10,
+                        weight_decay=1e-4, learning_rate=0.1, total_steps=None):
+    """The back-bone ``classifier`` of :data:`~keras_taskadapt.models.CLASSIFIERS` (the CIFAR
+    ResNet by default) with SGD (Nesterov momentum 0.9) and a cosine-decayed learning rate over
+    ``total_steps``, compiled with cross-entropy and accuracy."""
     import keras
 
-    from keras_taskadapt.models import cifar_resnet
+    from keras_taskadapt.models import build_classifier
     from keras_taskadapt.schedules import cosine_decay
 
-    model = cifar_resnet(num_classes, input_shape, depth=depth, width=width, weight_decay=weight_decay)
+    model = build_classifier(classifier, num_classes, input_shape, depth=depth, width=width, wrn_k=wrn_k,
+                             weight_decay=weight_decay)
     model.compile(optimizer=keras.optimizers.SGD(cosine_decay(learning_rate, total_steps), momentum=0.9,
                                                  nesterov=True),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])

@@ -64,6 +64,20 @@ def trainable_layer_names(model):
     return names
 
 
+def test_the_held_out_validation_images_are_a_random_draw_of_every_class(tiny_imagenet_dir):
+    from keras_taskadapt.data.held_out import held_out_sources
+    from keras_taskadapt.data.sources import open_dataset
+
+    source = open_dataset("tiny_imagenet", data_dir=str(tiny_imagenet_dir))  # files listed class by class
+    training, validation = held_out_sources(source, 1000, 3000)
+    trained = [path.decode() for path, _ in training.records("train").as_numpy_iterator()]
+    held = [(path.decode(), label) for path, label in validation.records("test").as_numpy_iterator()]
+    assert len(trained) == 3000 and len(held) == 1000 and not set(trained) & {path for path, _ in held}
+    assert len({label for _, label in held}) == 20  # not the first classes of the listing
+    again = [path.decode() for path, _ in held_out_sources(source, 1000, 3000)[1].records("test").as_numpy_iterator()]
+    assert again == [path for path, _ in held]  # the same draw every time: caches and runs agree
+
+
 # -- inputs and topology ----------------------------------------------------------------------
 
 
@@ -102,6 +116,18 @@ def test_the_branches_share_one_trunk_whatever_the_number_of_inputs(base_path):
     expected = features @ head.kernel.numpy() + head.bias.numpy()
     expected = np.exp(expected - expected.max(1, keepdims=True))
     np.testing.assert_allclose(three.predict(batch, verbose=0), expected / expected.sum(1, keepdims=True), atol=1e-5)
+
+
+def test_a_head_started_from_the_base_predicts_as_the_base(base_path):
+    from keras_taskadapt.multiqf.topology import multi_quality_topology
+    from keras_taskadapt.multiqf.versions import jpeg_versions
+
+    base = base_model(base_path)
+    images = np.random.default_rng(3).integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
+    versions = jpeg_versions(images, (10, 50)).numpy().astype("float32")
+    topology = multi_quality_topology(base, 3, head_init="base")
+    np.testing.assert_allclose(topology.predict(versions, verbose=0), base.predict(versions[:, 0], verbose=0),
+                               atol=1e-6)
 
 
 def test_a_stage_trains_only_the_blocks_it_unfroze(base_path):
@@ -232,6 +258,27 @@ def test_an_application_base_takes_its_weights_file_and_lists_its_blocks(tmp_pat
     assert len(names) == 17 and base.fingerprint.startswith("resnet50_v2:")
     topology = multi_quality_topology(base.model, 2)
     assert topology.predict(np.zeros((1, 2, 32, 32, 3), "float32"), verbose=0).shape == (1, 10)
+
+
+def test_train_classify_writes_a_wrn_base_the_topology_takes(tmp_path):
+    out = tmp_path / "wrn"
+    assert main(["train", "classify", "--classifier", "wrn", "--depth", "10", "--wrn-k", "1", "--epochs", "1",
+                 "--steps-per-epoch", "1", "--out", str(out)]) == 0
+    assert main(["train", "multiqf", "--base", str(out / "model.keras"), *SMALL, "--epochs", "1", "--blocks", "final",
+                 "--test-images", "50", "--out", str(tmp_path / "topology")]) == 0
+    metrics = json.loads((tmp_path / "topology" / "metrics.json").read_text())
+    assert metrics["stages"] == 2 and metrics["stage2_block"] == "final" and metrics["test_images"] == 50
+
+
+def test_the_package_classifiers_have_named_blocks():
+    from keras_taskadapt.models.resnet50_cifar import resnet50_cifar
+    from keras_taskadapt.models.wide_resnet import wide_resnet
+    from keras_taskadapt.multiqf.blocks import base_blocks
+
+    resnet50 = [block.name for block in base_blocks(resnet50_cifar(10, width=0.125))]
+    assert resnet50[:2] == ["stem", "s1b1"] and resnet50[-1] == "s4b3" and len(resnet50) == 1 + 16
+    assert [block.name for block in base_blocks(wide_resnet(10, depth=16, k=1))] == [
+        "g1b1", "g1b2", "g2b1", "g2b2", "g3b1", "g3b2", "final"]
 
 
 # -- bad input --------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ def evaluate_topology(path, data_arguments, *, base=None, base_weights=None, bat
     from keras_taskadapt.data.image_data import load_dataset, open_image_source
     from keras_taskadapt.multiqf.analysis import accuracy_keys, fixed_and_broken
     from keras_taskadapt.multiqf.base_network import APPLICATIONS, load_base
+    from keras_taskadapt.multiqf.run_data import first_images
     from keras_taskadapt.multiqf.topology import topology_versions
     from keras_taskadapt.multiqf.versions import with_versions
 
@@ -34,7 +35,7 @@ def evaluate_topology(path, data_arguments, *, base=None, base_weights=None, bat
                                image_size=data_arguments["image_size"], skip_corrupt=data_arguments["skip_corrupt"])
     batches = load_dataset(split="test", source=source, batch_size=batch_size, shuffle=False)
     if test_images is not None:
-        batches = batches.unbatch().take(test_images).batch(batch_size)
+        batches = first_images(batches, test_images, batch_size, source.size("test"))
     base_model = None
     if base is None and recorded.get("base") and (recorded["base"] in APPLICATIONS or os.path.exists(recorded["base"])):
         base, base_weights = recorded["base"], base_weights or recorded.get("base_weights")

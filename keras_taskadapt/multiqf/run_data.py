@@ -1,7 +1,7 @@
 """The data of a topology run: training, validation and test batches of image versions.
 
-The validation images are held out from the training split (the first ``val_images`` in
-stored order, :mod:`~keras_taskadapt.data.held_out`): they pick each stage's best checkpoint,
+The validation images are held out from the training split (``val_images`` drawn at random
+with a fixed seed, :mod:`~keras_taskadapt.data.held_out`): they pick each stage's best checkpoint,
 so the test split the stages are reported on is never used to choose. Every pipeline carries
 the versions stage (:func:`~keras_taskadapt.multiqf.versions.with_versions`); training
 batches are shuffled, seeded, without augmentation (as the seed, and as the cache must be).
@@ -26,7 +26,7 @@ class VersionsData:
         from keras_taskadapt.data.image_data import load_dataset
 
         batches = load_dataset(split=split, source=source, batch_size=self.batch_size, shuffle=shuffle, seed=self.seed)
-        return batches if limit is None else batches.unbatch().take(limit).batch(self.batch_size)
+        return batches if limit is None else first_images(batches, limit, self.batch_size, source.size(split))
 
     def _batches(self, source, split, shuffle, limit=None):
         from keras_taskadapt.multiqf.versions import with_versions
@@ -64,10 +64,19 @@ class VersionsData:
     def input_shape(self):
         return tuple(self.source.image_shape)
 
-    @property
-    def test_size(self):
-        size = self.source.size("test")
-        return size if self.test_images is None or size is None else min(size, self.test_images)
+
+def first_images(batches, limit, batch_size, size=None):
+    """The first ``limit`` images of ``batches`` (a split of ``size`` images, ``None`` where
+    unknown) in batches of ``batch_size``; with the size known, the result has a known length
+    (Keras then knows when a pass ends)."""
+    import math
+
+    import tensorflow as tf
+
+    taken = batches.unbatch().take(limit).batch(batch_size)
+    if size is None:
+        return taken
+    return taken.apply(tf.data.experimental.assert_cardinality(math.ceil(min(limit, size) / batch_size)))
 
 
 def open_versions_data(spec, *, qualities, val_images, train_images=None, test_images=None, batch_size=100, seed=0,

@@ -15,7 +15,9 @@ layers above it and the head with the full topology, so training it trains the t
 """
 
 import keras
+import numpy as np
 
+from keras_taskadapt.core.errors import TaskAdaptError
 from keras_taskadapt.multiqf.blocks import feature_layer_index
 
 TRUNK, HEAD = "trunk", "head"
@@ -52,18 +54,33 @@ class ConcatVersions(keras.layers.Layer):
         return {**super().get_config(), "versions": self.versions}
 
 
-def multi_quality_topology(base, versions, *, seed=0, name="multiqf"):
+HEAD_INITS = ("random", "base")
+
+
+def multi_quality_topology(base, versions, *, seed=0, head_init="random", name="multiqf"):
     """The topology of the module docstring on ``base`` (a functional classifier, see
-    :mod:`~keras_taskadapt.multiqf.blocks`) for ``versions`` inputs per image. The head is
-    initialised at random (seeded), as the seed's first training run."""
+    :mod:`~keras_taskadapt.multiqf.blocks`) for ``versions`` inputs per image.
+
+    ``head_init``: ``random`` (seeded), as the seed's first training run; or ``base``: the
+    base's own classifier on the original's features and zeros on the versions', so the
+    topology starts as the base exactly and training can only add what the versions carry.
+    """
     features = base.layers[feature_layer_index(base)].output
     trunk = keras.Model(base.inputs, features, name=TRUNK)
-    num_classes = base.layers[-1].units
+    classifier = base.layers[-1]
     inputs = keras.Input((versions, *base.input_shape[1:]), name="versions")
     joined = ConcatVersions(versions, name="concat")(trunk(FoldVersions(name="fold")(inputs)))
-    outputs = keras.layers.Dense(num_classes, activation="softmax", name=HEAD,
-                                 kernel_initializer=keras.initializers.GlorotUniform(seed=seed))(joined)
-    return keras.Model(inputs, outputs, name=name)
+    head = keras.layers.Dense(classifier.units, activation="softmax", name=HEAD,
+                              kernel_initializer=keras.initializers.GlorotUniform(seed=seed))
+    topology = keras.Model(inputs, head(joined), name=name)
+    if head_init == "base":
+        kernel = np.zeros(head.kernel.shape, "float32")
+        kernel[:classifier.kernel.shape[0]] = classifier.kernel.numpy()  # the original is version 0
+        head.set_weights([kernel, classifier.bias.numpy()])
+    elif head_init != "random":
+        raise TaskAdaptError(f"head_init must be one of {HEAD_INITS}. Received: head_init={head_init!r}",
+                             parameter="head_init")
+    return topology
 
 
 def topology_versions(topology):

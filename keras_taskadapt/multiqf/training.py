@@ -40,13 +40,17 @@ class MultiQFSettings(OptionSettings):
     learning_rate: float = SEED_RATE
     rate_divisor: float = RATE_DIVISOR
     patience: int = 1
+    head_init: str = "random"
     cache: Optional[str] = None
 
 
 def cache_expectations(base, settings, block):
     """What a bottleneck cache must have been written for to serve this run."""
+    from keras_taskadapt.data.held_out import HOLD_OUT_SEED
+
     return {"fingerprint": base.fingerprint, "block": block, "qualities": list(settings.qualities),
-            "dataset": settings.dataset, "val_images": settings.val_images, "train_images": settings.train_images}
+            "dataset": settings.dataset, "val_images": settings.val_images, "train_images": settings.train_images,
+            "hold_out_seed": HOLD_OUT_SEED}
 
 
 def open_base_and_data(settings, seed):
@@ -134,7 +138,8 @@ class TopologyRun:
 
         self.base = load_base(self.settings.base, self.settings.base_weights, input_shape=data.input_shape,
                               num_classes=data.source.num_classes)
-        self.topology = multi_quality_topology(self.base.model, data.versions, seed=self.run_settings.seed)
+        self.topology = multi_quality_topology(self.base.model, data.versions, seed=self.run_settings.seed,
+                                               head_init=self.settings.head_init)
         return self.topology
 
     def stream(self, stage):

@@ -1,4 +1,4 @@
-"""``classify``: a plain image classifier (CIFAR ResNet) on any data set.
+"""``classify``: a plain image classifier (the CIFAR ResNet, ResNet-50 or WRN) on any data set.
 
 The reference the channel-adapted tasks are measured against (:mod:`keras_taskadapt.classification`).
 ``train`` fits it, ``evaluate`` scores a saved model, ``sweep`` trains several depths on one
@@ -11,7 +11,7 @@ metrics.json keys: ``accuracy`` and ``loss`` on the test split, ``train_seconds`
 import os
 
 from keras_taskadapt.commands.options import add_data_options, add_output_options, add_run_options
-from keras_taskadapt.commands.options import add_training_options, count, evaluation_data, training_data
+from keras_taskadapt.commands.options import add_training_options, count, evaluation_data, positive, training_data
 from keras_taskadapt.commands.registry import command
 
 
@@ -19,8 +19,16 @@ def add_train_arguments(parser):
     add_data_options(parser)
     add_run_options(parser)
     add_training_options(parser)
-    parser.add_argument("--depth", type=int, default=20, help="ResNet depth 6n + 2 (default: 20)")
-    parser.add_argument("--width", type=count, default=1, help="filter multiplier (default: 1)")
+    from keras_taskadapt.models import CLASSIFIERS
+
+    parser.add_argument("--classifier", choices=CLASSIFIERS.names(), default="resnet20",
+                        help="back-bone: the CIFAR ResNet 6n + 2, ResNet-50 with a CIFAR stem, or WRN "
+                             "(default: resnet20)")
+    parser.add_argument("--depth", type=int, default=None,
+                        help="depth: 6n + 2 for resnet20 (default: 20), 6n + 4 for wrn (default: 28)")
+    parser.add_argument("--width", type=positive, default=1,
+                        help="filter multiplier (an integer for resnet20) (default: 1)")
+    parser.add_argument("--wrn-k", type=count, default=10, help="WRN widening factor k (default: 10)")
 
 
 def train_classifier(options, out):
@@ -29,8 +37,8 @@ def train_classifier(options, out):
     from keras_taskadapt.experiment import RunSettings, run_training
 
     def build(data):
-        return compiled_classifier(data.source.num_classes, data.input_shape, depth=options.depth,
-                                   width=options.width, weight_decay=options.weight_decay,
+        return compiled_classifier(data.source.num_classes, data.input_shape, classifier=options.classifier,
+                                   depth=options.depth, width=options.width, wrn_k=options.wrn_k, weight_decay=options.weight_decay,
                                    learning_rate=options.learning_rate, total_steps=data.total_steps(options.epochs))
 
     return run_training(

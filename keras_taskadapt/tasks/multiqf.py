@@ -62,12 +62,17 @@ def settings_of(options):
 
 
 def add_train_arguments(parser):
+    from keras_taskadapt.multiqf.topology import HEAD_INITS
+
     add_topology_options(parser)
     add_run_options(parser)
     group = parser.add_argument_group("block-by-block training (section 3.4.1, algorithm 2)")
     group.add_argument("--blocks", nargs="*", default=[], metavar="BLOCK",
                        help="blocks to unfreeze after the head, one more per stage, from the top down "
                             "(a wrong name lists the base's blocks; default: the head only)")
+    group.add_argument("--head-init", choices=HEAD_INITS, default="random",
+                       help="the new head starts at random (the seed's) or as the base's classifier on the "
+                            "original, zeros on the versions (the topology starts as the base) (default: random)")
     group.add_argument("--learning-rate", type=positive, default=0.01,
                        help="SGD rate of the head's stage (default: 0.01, the seed's)")
     group.add_argument("--rate-divisor", type=positive, default=10.0,
