@@ -13,7 +13,8 @@ from conftest import one_line_error
 
 from keras_taskadapt.cli import main
 
-SMALL = ["--dataset", "sklearn_digits", "--qualities", "10", "50", "--val-images", "200", "--epochs", "2", "--seed", "0"]
+SMALL = ["--dataset", "sklearn_digits", "--qualities", "10", "50", "--val-images", "200", "--epochs", "2",
+         "--seed", "0"]
 
 
 def topology_run(base, out, *extra):
@@ -107,7 +108,8 @@ def test_the_branches_share_one_trunk_whatever_the_number_of_inputs(base_path):
     base = base_model(base_path)
     three, eleven = multi_quality_topology(base, 3), multi_quality_topology(base, 11)
     assert len(three.weights) == len(eleven.weights) == len(base.weights)  # the classifier's 2 swapped for the head's
-    assert three.get_layer("head").kernel.shape == (3 * 64, 10) and eleven.get_layer("head").kernel.shape == (11 * 64, 10)
+    assert three.get_layer("head").kernel.shape == (3 * 64, 10)
+    assert eleven.get_layer("head").kernel.shape == (11 * 64, 10)
     base_variables = {id(variable) for variable in base.weights[:-2]}
     assert {id(variable) for variable in trunk_of(three).weights} == base_variables  # the base's own kernels
     batch = np.random.default_rng(1).uniform(0, 255, (2, 3, 32, 32, 3)).astype("float32")

@@ -123,6 +123,17 @@ def add_training_options(parser, epochs=10, learning_rate=0.1):
     return group
 
 
+def add_backbone_options(group, choices, classifier_help, depth_help):
+    """The classifier back-bone: ``--classifier`` (one of ``choices``), ``--depth``, ``--width``
+    and ``--wrn-k`` (:func:`keras_taskadapt.models.build_classifier`'s options)."""
+    group.add_argument("--classifier", choices=choices, default="resnet20",
+                       help=f"{classifier_help} (default: resnet20)")
+    group.add_argument("--depth", type=count, default=None, help=depth_help)
+    group.add_argument("--width", type=positive, default=1.0,
+                       help="channel multiplier (an integer for resnet20; default: 1)")
+    group.add_argument("--wrn-k", type=count, default=10, help="WRN widening factor k (10 CIFAR-100, 1 Tiny ImageNet)")
+
+
 def add_export_options(parser, model_help, out_help):
     """The options of every export: the model, the artifact and ``--force``."""
     parser.add_argument("--model", required=True, help=model_help)

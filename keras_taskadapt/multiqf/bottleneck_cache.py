@@ -68,7 +68,8 @@ def claim_cache_folder(out, force=False):
     import glob
 
     os.makedirs(out, exist_ok=True)
-    written = {os.path.basename(path) for split in SPLITS for path in glob.glob(os.path.join(out, f"{split}-*.tfrecord"))}
+    shards = [path for split in SPLITS for path in glob.glob(os.path.join(out, f"{split}-*.tfrecord"))]
+    written = {os.path.basename(path) for path in shards}
     written |= {name for name in (CACHE_FILE, "sparsity.csv") if os.path.exists(os.path.join(out, name))}
     others = sorted(set(os.listdir(out)) - written)
     if others:

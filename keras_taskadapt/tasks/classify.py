@@ -10,8 +10,8 @@ metrics.json keys: ``accuracy`` and ``loss`` on the test split, ``train_seconds`
 
 import os
 
-from keras_taskadapt.commands.options import add_data_options, add_output_options, add_run_options
-from keras_taskadapt.commands.options import add_training_options, count, evaluation_data, positive, training_data
+from keras_taskadapt.commands.options import add_backbone_options, add_data_options, add_output_options
+from keras_taskadapt.commands.options import add_run_options, add_training_options, evaluation_data, training_data
 from keras_taskadapt.commands.registry import command
 
 
@@ -21,14 +21,9 @@ def add_train_arguments(parser):
     add_training_options(parser)
     from keras_taskadapt.models import CLASSIFIERS
 
-    parser.add_argument("--classifier", choices=CLASSIFIERS.names(), default="resnet20",
-                        help="back-bone: the CIFAR ResNet 6n + 2, ResNet-50 with a CIFAR stem, or WRN "
-                             "(default: resnet20)")
-    parser.add_argument("--depth", type=int, default=None,
-                        help="depth: 6n + 2 for resnet20 (default: 20), 6n + 4 for wrn (default: 28)")
-    parser.add_argument("--width", type=positive, default=1,
-                        help="filter multiplier (an integer for resnet20) (default: 1)")
-    parser.add_argument("--wrn-k", type=count, default=10, help="WRN widening factor k (default: 10)")
+    add_backbone_options(parser.add_argument_group("classifier"), CLASSIFIERS.names(),
+                         "the CIFAR ResNet 6n + 2, ResNet-50 with a CIFAR stem, or WRN",
+                         "depth: 6n + 2 for resnet20 (default: 20), 6n + 4 for wrn (default: 28)")
 
 
 def train_classifier(options, out):
@@ -38,8 +33,9 @@ def train_classifier(options, out):
 
     def build(data):
         return compiled_classifier(data.source.num_classes, data.input_shape, classifier=options.classifier,
-                                   depth=options.depth, width=options.width, wrn_k=options.wrn_k, weight_decay=options.weight_decay,
-                                   learning_rate=options.learning_rate, total_steps=data.total_steps(options.epochs))
+                                   depth=options.depth, width=options.width, wrn_k=options.wrn_k,
+                                   weight_decay=options.weight_decay, learning_rate=options.learning_rate,
+                                   total_steps=data.total_steps(options.epochs))
 
     return run_training(
         RunSettings.from_options(options, out=out),

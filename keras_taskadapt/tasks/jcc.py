@@ -15,7 +15,7 @@ metrics.json keys (measured on real baseline JPEG files written with the learned
 
 import os
 
-from keras_taskadapt.commands.options import add_data_options, add_output_options, add_run_options
+from keras_taskadapt.commands.options import add_backbone_options, add_data_options, add_output_options, add_run_options
 from keras_taskadapt.commands.options import add_training_options, count, evaluation_data, non_negative, positive
 from keras_taskadapt.commands.options import training_data
 from keras_taskadapt.commands.registry import command
@@ -42,15 +42,10 @@ def add_jcc_options(parser):
     group.add_argument("--jpeg-learning-rate", type=positive, default=1e-2,
                        help="peak learning rate of the JPEG layers (default: 1e-2)")
     group.add_argument("--learn-color", action="store_true", help="also train the colour transform (2.4.3)")
-    group.add_argument("--classifier", choices=classifier_names(), default="resnet20",
-                       help="resnet20 (CIFAR ResNet, CPU-sized; fig. 2.4 uses resnet50), resnet50, "
-                            "wrn (WRN-depth-k, fig. 2.5), dct (DCT-domain ResNet fed by the quantized "
-                            "coefficients, no reconstruction, fig. 2.6) (default: resnet20)")
-    group.add_argument("--depth", type=count, default=None,
-                       help="depth of resnet20 (6n + 2), wrn (6n + 4) or dct (14, 26, 50, 101, 152)")
-    group.add_argument("--width", type=positive, default=1.0,
-                       help="channel multiplier (an integer for resnet20; default: 1)")
-    group.add_argument("--wrn-k", type=count, default=10, help="WRN widening factor k (10 CIFAR-100, 1 Tiny ImageNet)")
+    add_backbone_options(group, classifier_names(),
+                         "resnet20 (CIFAR ResNet, CPU-sized; fig. 2.4 uses resnet50), resnet50, wrn (WRN-depth-k, "
+                         "fig. 2.5), dct (DCT-domain ResNet fed by the quantized coefficients, no reconstruction, "
+                         "fig. 2.6)", "depth of resnet20 (6n + 2), wrn (6n + 4) or dct (14, 26, 50, 101, 152)")
     group.add_argument("--eval-examples", type=count, default=None,
                        help="score only the first N test images as real JPEG files (default: all)")
 
