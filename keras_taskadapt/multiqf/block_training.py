@@ -16,6 +16,7 @@ stages, ``--resume`` within a stage), and a finished stage leaves its best weigh
 last finished stage.
 """
 
+import math
 import os
 from dataclasses import dataclass
 
@@ -130,7 +131,7 @@ def train_block_by_block(topology, stages, *, stream, evaluate, run, budget, res
         last_epoch = len(run.read_history())
         topology.save_weights(stage_weights_path(run, stage.index))
         seconds += stage_seconds
-        trainable = sum(int(weight.numpy().size) for weight in model.trainable_weights)
+        trainable = sum(math.prod(weight.shape) for weight in model.trainable_weights)
         rows.append({"stage": stage.index, "block": stage.name, "rate": stage.rate, "trainable_params": trainable,
                      "epochs": last_epoch - first_epoch,
                      "best_epoch": stopping.best_epoch + 1,

@@ -47,7 +47,7 @@ def evaluate_topology(path, data_arguments, *, base=None, base_weights=None, bat
     metrics = {**accuracy_keys(probabilities, labels), "test_images": int(len(labels)), "dataset": source.name,
                "model": os.path.abspath(path)}
     if base_model is not None:
-        base_probabilities = base_model.predict(versions.map(lambda images, _: images[:, 0]), verbose=0)
+        base_probabilities = base_model.predict(batches.map(lambda images, _: images), verbose=0)  # the originals
         metrics.update({**accuracy_keys(base_probabilities, labels, prefix="base_"),
                         **fixed_and_broken(base_probabilities, probabilities, labels)})
     return metrics

@@ -8,6 +8,7 @@ batches are shuffled, seeded, without augmentation (as the seed, and as the cach
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Optional
 
 
@@ -33,12 +34,17 @@ class VersionsData:
 
         return with_versions(self._images(source, split, shuffle, limit), self.qualities)
 
+    @property
+    def test_originals(self):
+        """The test images scored, as they are (no versions): what the base classifies."""
+        return self._images(self.source, "test", shuffle=False, limit=self.test_images)
+
+    @cached_property
     def test_labels(self):
-        """The labels of the test images scored, in order (without making their versions)."""
+        """The labels of the test images scored, in order (read once, without making versions)."""
         import numpy as np
 
-        batches = self._images(self.source, "test", shuffle=False, limit=self.test_images)
-        return np.concatenate([np.asarray(labels) for _, labels in batches])
+        return np.concatenate([np.asarray(labels) for _, labels in self.test_originals])
 
     @property
     def train(self):

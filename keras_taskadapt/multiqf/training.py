@@ -158,7 +158,7 @@ class TopologyRun:
     def base_probabilities(self):
         """The base's outputs on the original test images (computed once)."""
         if self._base_probabilities is None:
-            originals = self.data.test.map(lambda versions, labels: versions[:, 0])
+            originals = self.data.test_originals.map(lambda images, _: images)  # no JPEG versions needed
             self._base_probabilities = self.base.model.predict(originals, verbose=0)
         return self._base_probabilities
 
@@ -167,7 +167,7 @@ class TopologyRun:
         from keras_taskadapt.multiqf.analysis import accuracy_keys, fixed_and_broken
 
         probabilities = self.topology.predict(self.data.test.map(lambda versions, _: versions), verbose=0)
-        labels = self.data.test_labels()
+        labels = self.data.test_labels
         return {**accuracy_keys(probabilities, labels), **fixed_and_broken(self.base_probabilities(), probabilities,
                                                                            labels)}
 
@@ -190,7 +190,7 @@ class TopologyRun:
         """metrics.json (the task's docstring lists the keys)."""
         from keras_taskadapt.multiqf.analysis import accuracy_keys
 
-        labels = self.data.test_labels()
+        labels = self.data.test_labels
         best = self.kept_stage()
         metrics = {key: float(best[key]) for key in ("accuracy", "top5_accuracy") if key in best}
         metrics.update(accuracy_keys(self.base_probabilities(), labels, prefix="base_"))
